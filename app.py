@@ -1,0 +1,67 @@
+"""Application factory: `create_app()` reads like a table of contents."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config
+from extensions import babel, csrf, db, login_manager, migrate, socketio
+
+
+def create_app(config: type[Config] | object = Config) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_socketio(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from shop.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)  # batch mode: ALTER TABLE works on SQLite too
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def register_blueprints(app: Flask) -> None:
+    import chat
+    import payments
+    import shop
+
+    app.register_blueprint(shop.bp)
+    app.register_blueprint(chat.bp)
+    app.register_blueprint(payments.bp)
+
+
+def register_socketio(app: Flask) -> None:
+    socketio.init_app(app, async_mode=app.config.get("SOCKETIO_ASYNC_MODE"))
+
+
+def register_commands(app: Flask) -> None:
+    from shop.commands import shop_cli
+
+    app.cli.add_command(shop_cli)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from shop.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from shop.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+
+if __name__ == "__main__":
+    # Development only; `make run` and production serve through gunicorn (see wsgi.py).
+    socketio.run(create_app(), debug=False, allow_unsafe_werkzeug=True)

@@ -1,0 +1,82 @@
+"""Configuration read from environment variables.
+
+Every setting is listed in README.md ("Configuration"). `Config` is what `make run` and production use;
+`TestConfig` is what the test suite builds the app with.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/ (never in git)."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(url: str | None) -> str:
+    """Normalise a DATABASE_URL: SQLite by default, psycopg 3 for postgres:// URLs."""
+    if not url:
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SHOP_NAME = os.environ.get("SHOP_NAME", "Maison Verte")
+    #: ISO 4217 code; prices are stored in this currency's minor units (cents for EUR).
+    SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR").upper()
+    SHOP_LOCALES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = os.environ.get("SHOP_DEFAULT_LOCALE", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    SHOP_TIMEZONE = os.environ.get("SHOP_TIMEZONE", "UTC")
+    PRODUCTS_PER_PAGE = 24
+
+    # Cookies: signed, HttpOnly, SameSite=Lax, and Secure unless explicitly turned off
+    # (browsers accept Secure cookies from http://localhost and http://127.0.0.1).
+    SESSION_COOKIE_SECURE = _bool("COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: The anonymous shopper identity lives this long after the last visit.
+    SHOPPER_COOKIE_NAME = "shopper"
+    SHOPPER_COOKIE_MAX_AGE = timedelta(days=365)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; forms left open overnight still work
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Longest search query considered; longer input is cut, not rejected.
+    SEARCH_MAX_LENGTH = 200
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False

@@ -1,0 +1,7 @@
+"""The storefront: catalog, search, cart, orders, Shopify import."""
+
+from flask import Blueprint
+
+bp = Blueprint("shop", __name__)
+
+from shop import models, routes  # noqa: E402,F401  (models register tables, routes register views)
