@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config import Config
-from extensions import babel, csrf, db, login_manager, migrate, socketio
+from extensions import babel, csrf, db, migrate, socketio
 
 
 def create_app(config: type[Config] | object = Config) -> Flask:
@@ -26,7 +26,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)  # batch mode: ALTER TABLE works on SQLite too
     csrf.init_app(app)
-    login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
 

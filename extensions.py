@@ -1,7 +1,6 @@
 """Flask extensions, created unbound; `app.create_app` binds them."""
 
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -26,6 +25,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
 babel = Babel()
 socketio = SocketIO()

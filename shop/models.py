@@ -76,7 +76,7 @@ class Product(db.Model):
 
     def refresh_search_text(self) -> None:
         """Recompute `search_text` from the title, description, vendor, type, tags and option values."""
-        parts = [self.title, html_to_text(self.body_html), self.vendor, self.product_type]
+        parts = [self.title or "", html_to_text(self.body_html or ""), self.vendor or "", self.product_type or ""]
         parts += [tag.name for tag in self.tags]
         parts += [value for variant in self.variants for value in variant.options]
         self.search_text = " " + " ".join(dict.fromkeys(words(" ".join(parts)))) + " "
