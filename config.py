@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -48,7 +49,7 @@ def database_url(url: str | None) -> str:
 class Config:
     SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     SHOP_NAME = os.environ.get("SHOP_NAME", "Maison Verte")
     #: ISO 4217 code; prices are stored in this currency's minor units (cents for EUR).

@@ -104,9 +104,7 @@ def tags_in(collection: Collection | None) -> list[Tag]:
 
 
 def _min_price():
-    return (
-        sa.select(sa.func.min(Variant.price)).where(Variant.product_id == Product.id).scalar_subquery()
-    )
+    return sa.select(sa.func.min(Variant.price)).where(Variant.product_id == Product.id).scalar_subquery()
 
 
 def list_products(

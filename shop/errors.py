@@ -24,7 +24,10 @@ def register(app: Flask) -> None:
         return _render(
             400,
             _("Your session expired"),
-            _("The form was open too long or cookies are blocked. Please go back, reload the page and try again."),
+            _(
+                "The form was open too long or cookies are blocked. "
+                "Please go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(404)

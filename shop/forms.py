@@ -10,9 +10,10 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from shop.cart import MAX_LINE_QUANTITY
 
 
-
 def _quantity_message(low: int):
-    return _l("Quantity must be a whole number between %(low)d and %(high)d.", low=low, high=MAX_LINE_QUANTITY)
+    return _l(
+        "Quantity must be a whole number between %(low)d and %(high)d.", low=low, high=MAX_LINE_QUANTITY
+    )
 
 
 class AddToCartForm(FlaskForm):

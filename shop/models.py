@@ -76,7 +76,12 @@ class Product(db.Model):
 
     def refresh_search_text(self) -> None:
         """Recompute `search_text` from the title, description, vendor, type, tags and option values."""
-        parts = [self.title or "", html_to_text(self.body_html or ""), self.vendor or "", self.product_type or ""]
+        parts = [
+            self.title or "",
+            html_to_text(self.body_html or ""),
+            self.vendor or "",
+            self.product_type or "",
+        ]
         parts += [tag.name for tag in self.tags]
         parts += [value for variant in self.variants for value in variant.options]
         self.search_text = " " + " ".join(dict.fromkeys(words(" ".join(parts)))) + " "
@@ -148,7 +153,9 @@ class Variant(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("product_id", "option1", "option2", "option3", name="uq_variant_options"),
         sa.CheckConstraint("price >= 0", name="price_not_negative"),
-        sa.CheckConstraint("compare_at_price IS NULL OR compare_at_price >= 0", name="compare_at_not_negative"),
+        sa.CheckConstraint(
+            "compare_at_price IS NULL OR compare_at_price >= 0", name="compare_at_not_negative"
+        ),
         sa.CheckConstraint("inventory_policy IN ('deny', 'continue')", name="inventory_policy"),
     )
 
@@ -158,7 +165,7 @@ class Variant(db.Model):
 
     @property
     def title(self) -> str:
-        """"Medium / Blue", or "Default Title" for a product without options (as Shopify names it)."""
+        """ "Medium / Blue", or "Default Title" for a product without options (as Shopify names it)."""
         return " / ".join(self.options) or "Default Title"
 
     @property
@@ -272,7 +279,9 @@ class Order(db.Model):
     number: Mapped[int] = mapped_column(unique=True)
     #: Secret in the order status page URL (/orders/<token>): whoever has the link may see the order.
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
-    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customer.id", ondelete="SET NULL"), index=True
+    )
     email: Mapped[str] = mapped_column(sa.String(255), default="")
     status: Mapped[str] = mapped_column(sa.String(24), default="pending")
     currency: Mapped[str] = mapped_column(sa.String(3))

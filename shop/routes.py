@@ -6,15 +6,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from shop import bp, cart, catalog, orders
 from shop.customers import current_customer, remember_shopper
-from shop.forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from shop.formatting import money
+from shop.forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from shop.i18n import LOCALE_COOKIE
 from shop.models import Product, Variant
 
@@ -212,7 +211,10 @@ def add_to_cart(handle: str):
 def view_cart():
     summary = cart.summarize(cart.open_cart(current_customer()), current_app.config["SHOP_CURRENCY"])
     return render_template(
-        "shop/cart.html", summary=summary, update_form=UpdateLineForm(formdata=None), remove_form=RemoveLineForm()
+        "shop/cart.html",
+        summary=summary,
+        update_form=UpdateLineForm(formdata=None),
+        remove_form=RemoveLineForm(),
     )
 
 

@@ -9,6 +9,7 @@ import unicodedata
 import nh3
 
 _WORD = re.compile(r"[a-z0-9]+")
+_BLOCK_TAG = re.compile(r"</?(?:p|div|li|ul|ol|br|h[1-6]|tr|td|th|table|blockquote|dd|dt|hr)\b[^>]*>", re.I)
 
 #: Tags kept when showing an imported product description; everything else (scripts, styles, iframes,
 #: inline event handlers, `<meta>` as found in real Shopify exports) is removed.
@@ -50,4 +51,5 @@ def sanitize_html(html: str) -> str:
 
 def html_to_text(html_text: str) -> str:
     """Plain text of an HTML body (for search and meta descriptions)."""
-    return " ".join(html.unescape(nh3.clean(html_text or "", tags=set())).split())
+    spaced = _BLOCK_TAG.sub(r" \g<0> ", html_text or "")  # "35 cm</li><li>Teak" must not become "cmteak"
+    return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())

@@ -112,7 +112,12 @@ def check_a11y(page: Page):
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         summary = [
-            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"][:5]],
+            }
             for v in bad
         ]
         assert not bad, f"accessibility violations on {context or page.url}:\n{json.dumps(summary, indent=2)}"

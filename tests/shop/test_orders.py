@@ -72,7 +72,8 @@ def test_order_status_page(app, client, customer_with_cart) -> None:
     html = client.get(f"/orders/{token}").get_data(as_text=True)
     assert "Order #1001" in html
     assert "Awaiting payment" in html
-    assert "Olive Tree" in html and "€98.00" in html
+    assert "Olive Tree" in html
+    assert "€98.00" in html
     assert 'name="robots" content="noindex"' in html
 
 

@@ -36,7 +36,9 @@ def test_cookies_are_secure_httponly_samesite(prod_like_app) -> None:
     client = prod_like_app.test_client()
     response = client.get("/locale/fr?next=/")
     header = response.headers["Set-Cookie"]
-    assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+    assert "Secure" in header
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
 
 
 def test_no_debug_pages(prod_like_app) -> None:
@@ -47,5 +49,6 @@ def test_no_debug_pages(prod_like_app) -> None:
     response = prod_like_app.test_client().get("/boom")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
-    assert "secret internals" not in body and "Traceback" not in body
+    assert "secret internals" not in body
+    assert "Traceback" not in body
     assert "Something went wrong" in body

@@ -24,3 +24,7 @@ def test_sanitize_removes_scripts_handlers_and_meta() -> None:
 
 def test_html_to_text() -> None:
     assert html_to_text("<p>Caf&eacute; &amp; <b>th&eacute;</b></p><script>x()</script>") == "Café & thé"
+
+
+def test_html_to_text_separates_block_elements() -> None:
+    assert html_to_text("<ul><li>35 cm</li><li>Teak</li></ul><p>A</p><p>B<br>C</p>") == "35 cm Teak A B C"
