@@ -26,6 +26,11 @@
     });
   }
 
+  function setButton(button, enabled, label) {
+    button.disabled = !enabled;
+    button.textContent = label;
+  }
+
   function render() {
     var variant = findVariant(chosenOptions());
     var priceNode = document.getElementById("product-price");
@@ -35,7 +40,7 @@
     if (!variant) {
       idInput.value = "";
       stockNode.textContent = unavailableText;
-      button.setAttribute("aria-disabled", "true");
+      setButton(button, false, button.dataset.labelAvailable);
       return;
     }
     idInput.value = variant.id;
@@ -55,8 +60,8 @@
     }
     priceNode.appendChild(price);
     stockNode.textContent = variant.stock_text;
-    if (variant.available) button.removeAttribute("aria-disabled");
-    else button.setAttribute("aria-disabled", "true");
+    setButton(button, variant.available,
+      variant.available ? button.dataset.labelAvailable : button.dataset.labelSoldout);
     if (variant.image) {
       var main = document.querySelector(".product__gallery > img");
       if (main && main.getAttribute("src") !== variant.image) {

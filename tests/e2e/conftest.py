@@ -110,6 +110,7 @@ def check_a11y(page: Page):
     def check(context: str = "") -> None:
         page.evaluate(source)  # evaluated through DevTools, so the page's CSP (no inline scripts) allows it
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        assert result["passes"], "axe-core checked nothing"
         bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         summary = [
             {

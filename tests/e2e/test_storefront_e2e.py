@@ -58,13 +58,13 @@ def test_browse_search_pick_variant_add_and_change_quantity(page: Page, check_a1
     expect(page.locator("#cart-subtotal")).to_have_text("€358.00")
     check_a11y("cart")
 
-    page.get_by_label("Quantity of Round Teak Garden Table – 100 cm").fill("3")
+    page.get_by_role("spinbutton", name="Quantity of Round Teak Garden Table – 100 cm").fill("3")
     page.get_by_role("button", name="Update quantity of Round Teak Garden Table – 100 cm").click()
     expect(page.locator("#cart-subtotal")).to_have_text("€537.00")
     expect(page.get_by_role("link", name=re.compile(r"^Cart"))).to_contain_text("(3)")
 
     # More than the stock (8 units of 100 cm): a clear message, nothing changed.
-    page.get_by_label("Quantity of Round Teak Garden Table – 100 cm").fill("20")
+    page.get_by_role("spinbutton", name="Quantity of Round Teak Garden Table – 100 cm").fill("20")
     page.get_by_role("button", name="Update quantity of Round Teak Garden Table – 100 cm").click()
     expect(page.get_by_role("alert")).to_contain_text("Only 8 of Round Teak Garden Table (100 cm) are left")
     expect(page.locator("#cart-subtotal")).to_have_text("€537.00")
@@ -111,12 +111,23 @@ def test_french_shopper(page: Page, check_a11y, console_errors) -> None:
     assert console_errors == []
 
 
-def test_sold_out_variant_is_refused_with_a_message(page: Page) -> None:
+def test_sold_out_variant_cannot_be_added(page: Page) -> None:
     page.goto("/products/stacking-bistro-chair")
     page.get_by_role("radio", name="Terracotta Red").check()
     expect(page.locator("#product-stock")).to_have_text("Sold out")
+    expect(page.get_by_role("button", name="Sold out")).to_be_disabled()
+    page.get_by_role("radio", name="Sage Green").check()
+    expect(page.get_by_role("button", name="Add to cart")).to_be_enabled()
+
+
+def test_sold_out_choice_without_javascript_gets_a_message(browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/products/stacking-bistro-chair")
+    page.get_by_role("radio", name="Terracotta Red").check()
     page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("alert")).to_contain_text("is sold out")
+    expect(page.get_by_role("alert")).to_contain_text("Stacking Bistro Chair (Terracotta Red) is sold out.")
+    context.close()
 
 
 def test_draft_products_are_404(page: Page) -> None:
@@ -124,3 +135,10 @@ def test_draft_products_are_404(page: Page) -> None:
     assert response is not None
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+
+
+def test_accessibility_check_can_fail(page: Page, check_a11y) -> None:
+    """The axe check is real: a page with an unlabelled image and input fails it."""
+    page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
+    with pytest.raises(AssertionError, match="image-alt"):
+        check_a11y("a broken page")
