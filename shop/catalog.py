@@ -13,6 +13,8 @@ from shop.text import fold, words
 
 #: Words considered in a search query; the rest is ignored (a 10,000-character query is not an error).
 MAX_QUERY_WORDS = 8
+#: Matches ranked for one search; a query matching more is too vague to page through anyway.
+MAX_SEARCH_RESULTS = 1000
 SORTS = {
     "featured": None,
     "title": Product.title.asc(),
@@ -56,12 +58,29 @@ def get_visible_product(handle: str) -> Product | None:
     return db.session.scalar(stmt)
 
 
+def in_collection(collection_id: int) -> sa.ColumnElement[bool]:
+    """SQL condition: the product belongs to the collection (uses the association table's index)."""
+    members = sa.select(product_collection.c.product_id).where(
+        product_collection.c.collection_id == collection_id
+    )
+    return Product.id.in_(members)
+
+
+def tagged(slug: str) -> sa.ColumnElement[bool]:
+    members = (
+        sa.select(product_tag.c.product_id).join(Tag, Tag.id == product_tag.c.tag_id).where(Tag.slug == slug)
+    )
+    return Product.id.in_(members)
+
+
 def featured_products(limit: int = 8) -> list[Product]:
     """Products of the `frontpage` collection or tagged `featured` (Shopify's conventions), else newest."""
-    featured = sa.or_(
-        Product.collections.any(Collection.handle == "frontpage"),
-        Product.tags.any(Tag.slug == "featured"),
+    frontpage = (
+        sa.select(product_collection.c.product_id)
+        .join(Collection, Collection.id == product_collection.c.collection_id)
+        .where(Collection.handle == "frontpage")
     )
+    featured = sa.or_(Product.id.in_(frontpage), tagged("featured"))
     stmt = _with_details(sa.select(Product).where(visible(), featured).order_by(Product.id).limit(limit))
     products = list(db.session.scalars(stmt))
     if len(products) < limit:
@@ -99,7 +118,7 @@ def tags_in(collection: Collection | None) -> list[Tag]:
         .where(visible())
     )
     if collection is not None:
-        stmt = stmt.where(Product.collections.any(Collection.id == collection.id))
+        stmt = stmt.where(in_collection(collection.id))
     return list(db.session.scalars(stmt.distinct().order_by(Tag.name)))
 
 
@@ -117,9 +136,9 @@ def list_products(
     """A page of visible products, optionally in a collection and with a tag, in the chosen order."""
     stmt = sa.select(Product).where(visible())
     if collection is not None:
-        stmt = stmt.where(Product.collections.any(Collection.id == collection.id))
+        stmt = stmt.where(in_collection(collection.id))
     if tag:
-        stmt = stmt.where(Product.tags.any(Tag.slug == tag))
+        stmt = stmt.where(tagged(tag))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     if sort == "price-asc":
         stmt = stmt.order_by(_min_price().asc(), Product.id)
@@ -151,17 +170,21 @@ def search(query: str, page: int = 1, per_page: int = 24, max_length: int = 200)
     terms = query_words(query, max_length)
     if not terms:
         return Page([], 1, per_page, 0)
-    stmt = sa.select(Product).where(visible(), *[_like_word(t) for t in terms]).limit(1000)
-    matches = list(db.session.scalars(_with_details(stmt)))
+    # Rank on (id, title) only, then load the details of the one page shown.
+    stmt = sa.select(Product.id, Product.title).where(visible(), *[_like_word(t) for t in terms])
+    matches = db.session.execute(stmt.limit(MAX_SEARCH_RESULTS)).all()
 
-    def rank(product: Product) -> tuple[int, int, str]:
-        title = fold(product.title)
-        title_words = set(words(product.title))
+    def rank(row: sa.Row) -> tuple[int, int, str]:
+        title = fold(row.title)
+        title_words = set(words(row.title))
         exact = sum(t in title_words for t in terms)
         partial = sum(t in title for t in terms)
         return (-exact, -partial, title)
 
     matches.sort(key=rank)
     page = max(1, page)
-    start = (page - 1) * per_page
-    return Page(matches[start : start + per_page], page, per_page, len(matches))
+    ids = [row.id for row in matches[(page - 1) * per_page : page * per_page]]
+    loaded = {
+        p.id: p for p in db.session.scalars(_with_details(sa.select(Product).where(Product.id.in_(ids))))
+    }
+    return Page([loaded[i] for i in ids], page, per_page, len(matches))

@@ -26,6 +26,8 @@ product_collection = sa.Table(
     db.metadata,
     sa.Column("product_id", sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("collection_id", sa.ForeignKey("collection.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves lookups by product; collection pages look up by collection.
+    sa.Index("ix_product_collection_collection_id", "collection_id"),
 )
 
 product_tag = sa.Table(
@@ -33,6 +35,7 @@ product_tag = sa.Table(
     db.metadata,
     sa.Column("product_id", sa.ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("tag_id", sa.ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_product_tag_tag_id", "tag_id"),
 )
 
 

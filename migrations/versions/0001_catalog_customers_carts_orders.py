@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 16:27:51.464369
+Create Date: 2026-11-21 16:45:52.434287
 
 """
 from alembic import op
@@ -118,6 +118,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_product_collection_product_id_product'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('product_id', 'collection_id', name=op.f('pk_product_collection'))
     )
+    with op.batch_alter_table('product_collection', schema=None) as batch_op:
+        batch_op.create_index('ix_product_collection_collection_id', ['collection_id'], unique=False)
+
     op.create_table('product_image',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
@@ -138,6 +141,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], name=op.f('fk_product_tag_tag_id_tag'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('product_id', 'tag_id', name=op.f('pk_product_tag'))
     )
+    with op.batch_alter_table('product_tag', schema=None) as batch_op:
+        batch_op.create_index('ix_product_tag_tag_id', ['tag_id'], unique=False)
+
     op.create_table('variant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
@@ -218,11 +224,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_variant_product_id'))
 
     op.drop_table('variant')
+    with op.batch_alter_table('product_tag', schema=None) as batch_op:
+        batch_op.drop_index('ix_product_tag_tag_id')
+
     op.drop_table('product_tag')
     with op.batch_alter_table('product_image', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_image_product_id'))
 
     op.drop_table('product_image')
+    with op.batch_alter_table('product_collection', schema=None) as batch_op:
+        batch_op.drop_index('ix_product_collection_collection_id')
+
     op.drop_table('product_collection')
     with op.batch_alter_table('order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_customer_id'))
