@@ -14,3 +14,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Behind a reverse proxy, trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS to the proxy's address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's runtime control socket lives at one path per user: two shops (or the tests and `make run`)
+# on one machine would fight over it. Nothing here uses it.
+control_socket_disable = True

@@ -16,7 +16,10 @@ from config import TestConfig
 from extensions import db
 from shop.models import Product, ProductImage, Variant
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "shopify"
+#: Real Shopify exports, kept in the workspace's shared/ folder beside the repository (override with
+#: SHOPIFY_FIXTURES when the repository is checked out elsewhere).
+_WORKSPACE = Path(__file__).resolve().parents[2]
+FIXTURES = Path(os.environ.get("SHOPIFY_FIXTURES") or _WORKSPACE / "shared" / "fixtures" / "shopify")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 

@@ -26,8 +26,8 @@ from shop.importer import (
     parse_shopify_csv,
 )
 from shop.models import Collection, Product, ProductImage, Tag, Variant
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "shopify"
 TEMPLATE = FIXTURES / "shopify-product-template.csv"
 GREAT_OUTDOOR = FIXTURES / "great-outdoor-furniture.csv"
 PARIS_POUSSE = FIXTURES / "paris-pousse-plants-fr.csv"
