@@ -12,7 +12,7 @@ export HOST PORT
 
 .PHONY: run test test-fast lint format bench install install-test translations vendor chromium clean
 
-run: install translations  ## Install, migrate, load the demo catalog, serve with gunicorn + gevent
+run: install translations vendor  ## Install, migrate, load the demo catalog, serve with gunicorn + gevent
 	VENV=$(VENV) ./scripts/run.sh
 
 test: install-test translations vendor chromium  ## Everything: unit, integration (SQLite + PostgreSQL), end-to-end
@@ -53,7 +53,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-vendor: node_modules/.installed  ## npm packages: axe-core for the accessibility checks (test-only, read from node_modules)
+vendor: node_modules/.installed  ## Copy browser libraries from their npm packages into static/vendor/ (no CDN)
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
 
 chromium:  ## Debian's Chromium for the end-to-end tests (Playwright's own download cannot work offline)
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)

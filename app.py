@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config import Config
-from extensions import babel, csrf, db, migrate, socketio
+from extensions import babel, csrf, db, login_manager, migrate, socketio
 
 
 def create_app(config: type[Config] | object = Config) -> Flask:
@@ -26,6 +26,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)  # batch mode: ALTER TABLE works on SQLite too
     csrf.init_app(app)
+    login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
 
@@ -40,13 +41,27 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socketio(app: Flask) -> None:
-    socketio.init_app(app, async_mode=app.config.get("SOCKETIO_ASYNC_MODE"))
+    from chat import events
+    from chat.store import MessageWriter, Store
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins=list(app.config["CHAT_ALLOWED_ORIGINS"]) or None,  # None: same origin only
+        max_http_buffer_size=64 * 1024,
+    )
+    events.register(socketio)
+    writer = MessageWriter(app, socketio.server) if app.config["CHAT_GROUP_COMMIT"] else None
+    app.extensions["chat_store"] = Store(writer)
 
 
 def register_commands(app: Flask) -> None:
+    from chat.commands import seller_cli
     from shop.commands import shop_cli
 
     app.cli.add_command(shop_cli)
+    app.cli.add_command(seller_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -74,6 +74,22 @@ class Config:
     #: Longest search query considered; longer input is cut, not rejected.
     SEARCH_MAX_LENGTH = 200
 
+    # Chat
+    #: Redis for the Socket.IO message queue: several server processes then share rooms.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Origins allowed to open a chat connection (comma separated); unset = the shop's own origin only.
+    CHAT_ALLOWED_ORIGINS = tuple(
+        origin.strip() for origin in os.environ.get("CHAT_ALLOWED_ORIGINS", "").split(",") if origin.strip()
+    )
+    #: Commit messages from many connections together (see chat/store.py); off only for debugging.
+    CHAT_GROUP_COMMIT = _bool("CHAT_GROUP_COMMIT", True)
+    #: A shopper writing to a conversation resolved longer ago than this starts a new one.
+    CHAT_REOPEN_DAYS = int(os.environ.get("CHAT_REOPEN_DAYS", "7"))
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or None
+    #: Sellers are signed out after this many hours without activity.
+    SELLER_SESSION_HOURS = int(os.environ.get("SELLER_SESSION_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SELLER_SESSION_HOURS)
+
 
 class TestConfig(Config):
     TESTING = True
@@ -81,3 +97,6 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
+    REDIS_URL = None
+    CHAT_GROUP_COMMIT = False  # the socket test client runs handlers inline; the writer has its own tests
+    SOCKETIO_ASYNC_MODE = "threading"

@@ -1,0 +1,76 @@
+"""Posting a message and telling everyone concerned: the one path for shopper, seller, bot and system
+messages. Emits go through the Socket.IO server, or through the Redis message queue when REDIS_URL is set,
+so a message posted by any process (a web request, a webhook, a worker) reaches every browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from chat import service
+from chat.messages import Draft
+from chat.models import Conversation
+from chat.store import Store, Stored
+from extensions import db, socketio
+
+SHOPPER_NS = "/shopper"
+SELLER_NS = "/seller"
+SELLERS_ROOM = "sellers"
+SHOPPERS_ROOM = "shoppers"
+
+
+def customer_room(customer_id: int) -> str:
+    return f"customer:{customer_id}"
+
+
+def conversation_room(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def store() -> Store:
+    return current_app.extensions["chat_store"]
+
+
+def post(draft: Draft) -> Stored:
+    """Store a message, then push it to the shopper's tabs, the sellers who have it open, and the inbox."""
+    stored = store().append(draft)
+    if not stored.duplicate:
+        conversation = db.session.get(Conversation, stored.conversation_id)
+        db.session.refresh(conversation)
+        socketio.emit(
+            "message", stored.message, to=customer_room(conversation.customer_id), namespace=SHOPPER_NS
+        )
+        socketio.emit("message", stored.message, to=conversation_room(conversation.id), namespace=SELLER_NS)
+        conversation_changed(conversation)
+    return stored
+
+
+def conversation_changed(conversation: Conversation) -> dict[str, Any]:
+    """Push a conversation's new state to every seller's inbox and to the shopper's tabs."""
+    data = service.summary(conversation)
+    socketio.emit("conversation", data, to=SELLERS_ROOM, namespace=SELLER_NS)
+    shopper_view = {key: data[key] for key in ("id", "status", "assignee", "last_seq", "seller_read_seq")}
+    socketio.emit(
+        "conversation", shopper_view, to=customer_room(conversation.customer_id), namespace=SHOPPER_NS
+    )
+    return data
+
+
+def system_message(conversation: Conversation, event: str, text: str, name: str = "") -> Stored:
+    """A centred note in the conversation ("Ana joined the conversation")."""
+    return post(
+        Draft(
+            conversation_id=conversation.id,
+            sender_kind="system",
+            type="system",
+            text=text,
+            data={"event": event, "name": name},
+        )
+    )
+
+
+def presence_changed() -> None:
+    socketio.emit(
+        "presence", {"sellers_online": service.sellers_online()}, to=SHOPPERS_ROOM, namespace=SHOPPER_NS
+    )

@@ -1,0 +1,448 @@
+"""Conversation operations shared by the socket handlers, the seller pages and (later) the bot.
+
+Each function validates, changes the database and commits, or raises ChatError and changes nothing.
+Nothing here knows about Socket.IO: callers decide what to emit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from sqlalchemy.orm import selectinload
+
+from chat.messages import MessageError, isoformat
+from chat.models import CannedResponse, Conversation, Message, PageView, Seller
+from extensions import db
+from shop import cart as carts
+from shop.catalog import get_visible_product, search
+from shop.formatting import money
+from shop.models import Customer, Order, Product, utcnow
+
+#: A seller whose inbox has not been heard from for this long is offline.
+PRESENCE_TIMEOUT = timedelta(seconds=75)
+#: Page views closer together than this belong to the same visit.
+VISIT_GAP = timedelta(minutes=30)
+PAID_STATUSES = ("paid", "fulfilled", "partially_refunded")
+
+
+class ChatError(MessageError):
+    """An operation refused; carries a code for clients and a message for people."""
+
+    def __init__(self, code: str, message: str, **extra: Any) -> None:
+        super().__init__(code, message)
+        self.extra = extra
+
+
+# --- Conversations ---------------------------------------------------------------------------------------
+
+
+def current_conversation(customer: Customer) -> Conversation | None:
+    """The shopper's conversation: the open one, else the newest (resolved) one."""
+    return db.session.scalar(
+        sa.select(Conversation)
+        .where(Conversation.customer_id == customer.id)
+        .order_by((Conversation.status == "resolved").asc(), Conversation.id.desc())
+        .limit(1)
+    )
+
+
+def open_conversation(customer: Customer) -> Conversation:
+    """The conversation a shopper's new message goes to; created on the first message.
+
+    A resolved conversation is reopened by the message (store.py); one resolved longer than
+    CHAT_REOPEN_DAYS ago is left in the history and a new conversation starts.
+    """
+    conversation = current_conversation(customer)
+    window = timedelta(days=current_app.config["CHAT_REOPEN_DAYS"])
+    if conversation is not None and (
+        conversation.status != "resolved" or (conversation.resolved_at or utcnow()) > utcnow() - window
+    ):
+        return conversation
+    conversation = Conversation(customer_id=customer.id, status="waiting")
+    db.session.add(conversation)
+    db.session.commit()
+    return conversation
+
+
+def get_conversation(conversation_id: object) -> Conversation:
+    if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+        raise ChatError("invalid", "conversation_id must be a number.")
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise ChatError("not_found", "This conversation does not exist.")
+    return conversation
+
+
+def seller_summary(seller: Seller | None) -> dict[str, Any] | None:
+    if seller is None:
+        return None
+    return {"id": seller.id, "name": seller.name, "role": seller.role, "status": presence_of(seller)}
+
+
+def summary(conversation: Conversation) -> dict[str, Any]:
+    """A conversation as the protocol's Conversation object."""
+    customer = conversation.customer
+    last = None
+    if conversation.last_message_at:
+        last = {
+            "text": conversation.last_message_text,
+            "sender_kind": conversation.last_message_kind,
+            "created_at": isoformat(conversation.last_message_at),
+        }
+    return {
+        "id": conversation.id,
+        "status": conversation.status,
+        "assignee": seller_summary(conversation.assignee),
+        "shopper": {"id": customer.id, "name": shopper_name(customer), "email": customer.email},
+        "last_seq": conversation.last_seq,
+        "last_message": last,
+        "unread": conversation.seller_unread,
+        "shopper_read_seq": conversation.shopper_read_seq,
+        "seller_read_seq": conversation.seller_read_seq,
+        "updated_at": isoformat(conversation.updated_at),
+    }
+
+
+def shopper_name(customer: Customer) -> str:
+    if customer.name:
+        return customer.name
+    if customer.email:
+        return customer.email.split("@")[0]
+    return f"Visitor {customer.id}"
+
+
+INBOX_FILTERS = ("open", "waiting", "mine", "resolved", "all")
+
+
+def inbox(seller: Seller, filter_: str = "open", limit: int = 200) -> list[Conversation]:
+    """Conversations for the inbox, newest activity first."""
+    if filter_ not in INBOX_FILTERS:
+        raise ChatError("invalid", f"filter must be one of {', '.join(INBOX_FILTERS)}.")
+    stmt = sa.select(Conversation).where(Conversation.last_seq > 0)
+    if filter_ == "open":
+        stmt = stmt.where(Conversation.status != "resolved")
+    elif filter_ == "waiting":
+        stmt = stmt.where(Conversation.status == "waiting")
+    elif filter_ == "mine":
+        stmt = stmt.where(Conversation.status == "assigned", Conversation.assignee_id == seller.id)
+    elif filter_ == "resolved":
+        stmt = stmt.where(Conversation.status == "resolved")
+    stmt = stmt.options(selectinload(Conversation.customer), selectinload(Conversation.assignee))
+    return list(db.session.scalars(stmt.order_by(Conversation.updated_at.desc()).limit(limit)))
+
+
+def messages_after(conversation_id: int, after_seq: object, limit: int = 500) -> list[Message]:
+    """Messages with seq > after_seq (all when None), oldest first; the newest `limit` when there are more."""
+    if after_seq is not None and (not isinstance(after_seq, int) or isinstance(after_seq, bool)):
+        raise ChatError("invalid", "after_seq must be a number or null.")
+    stmt = sa.select(Message).where(Message.conversation_id == conversation_id)
+    if after_seq:
+        stmt = stmt.where(Message.seq > after_seq)
+    newest = list(db.session.scalars(stmt.order_by(Message.seq.desc()).limit(limit)))
+    return newest[::-1]
+
+
+def claim(conversation_id: object, seller: Seller) -> Conversation:
+    """Take an unassigned conversation. Conditional update: of two sellers racing, exactly one wins."""
+    conversation = get_conversation(conversation_id)
+    if conversation.assignee_id == seller.id and conversation.status == "assigned":
+        return conversation
+    result = db.session.execute(
+        sa.update(Conversation)
+        .where(
+            Conversation.id == conversation.id,
+            sa.or_(Conversation.assignee_id.is_(None), Conversation.status == "resolved"),
+        )
+        .values(assignee_id=seller.id, status="assigned", updated_at=utcnow(), resolved_at=None)
+    )
+    db.session.commit()
+    db.session.refresh(conversation)
+    if result.rowcount != 1 and conversation.assignee_id != seller.id:
+        owner = conversation.assignee.name if conversation.assignee else "another seller"
+        raise ChatError("already_claimed", f"{owner} already has this conversation.", owner=owner)
+    return conversation
+
+
+def _may_manage(conversation: Conversation, seller: Seller) -> bool:
+    return seller.is_manager or conversation.assignee_id in (None, seller.id)
+
+
+def transfer(conversation_id: object, seller: Seller, to_seller_id: object) -> tuple[Conversation, Seller]:
+    conversation = get_conversation(conversation_id)
+    if not _may_manage(conversation, seller):
+        raise ChatError(
+            "forbidden", "Only the seller who has this conversation, or a manager, can transfer it."
+        )
+    target = db.session.get(Seller, to_seller_id) if isinstance(to_seller_id, int) else None
+    if target is None or not target.active:
+        raise ChatError("not_found", "This seller does not exist.")
+    conversation.assignee_id = target.id
+    conversation.status = "assigned"
+    conversation.resolved_at = None
+    conversation.updated_at = utcnow()
+    db.session.commit()
+    return conversation, target
+
+
+def resolve(conversation_id: object, seller: Seller) -> Conversation:
+    conversation = get_conversation(conversation_id)
+    if not _may_manage(conversation, seller):
+        raise ChatError(
+            "forbidden", "Only the seller who has this conversation, or a manager, can resolve it."
+        )
+    conversation.status = "resolved"
+    conversation.resolved_at = conversation.updated_at = utcnow()
+    conversation.notify_pending_since = None
+    db.session.commit()
+    return conversation
+
+
+def mark_read(conversation: Conversation, who: str, seq: object) -> int:
+    """Everything up to seq is read by the shopper or by the sellers; returns the new read position."""
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise ChatError("invalid", "seq must be a number.")
+    seq = min(seq, conversation.last_seq)
+    if who == "shopper":
+        values: dict[str, Any] = {
+            "shopper_read_seq": _at_least(Conversation.shopper_read_seq, seq),
+            "notify_pending_since": None,
+        }
+    else:
+        values = {
+            "seller_read_seq": _at_least(Conversation.seller_read_seq, seq),
+            "seller_unread": 0 if seq >= conversation.last_seq else Conversation.seller_unread,
+        }
+    db.session.execute(sa.update(Conversation).where(Conversation.id == conversation.id).values(**values))
+    db.session.commit()
+    db.session.refresh(conversation)
+    return conversation.shopper_read_seq if who == "shopper" else conversation.seller_read_seq
+
+
+def _at_least(column: Any, value: int) -> Any:
+    """SQL for max(column, value), the same on SQLite and PostgreSQL (read positions never go back)."""
+    return sa.case((column < value, value), else_=column)
+
+
+def touch_shoppers(customer_ids: list[int]) -> None:
+    """The shoppers of these ids have a widget connected now (refreshed by each server process)."""
+    if customer_ids:
+        db.session.execute(
+            sa.update(Conversation)
+            .where(Conversation.customer_id.in_(customer_ids), Conversation.status != "resolved")
+            .values(shopper_seen_at=utcnow())
+        )
+        db.session.commit()
+
+
+# --- Shopper context -------------------------------------------------------------------------------------
+
+
+def record_page(customer: Customer, page: object) -> dict[str, Any] | None:
+    """Remember the storefront page the widget sits on; only this shop's own paths are kept."""
+    if not isinstance(page, dict):
+        return None
+    url = page.get("url")
+    if not isinstance(url, str) or len(url) > 2048:
+        return None
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    title = page.get("title") if isinstance(page.get("title"), str) else ""
+    handle = page.get("product_handle")
+    product = get_visible_product(handle) if isinstance(handle, str) and len(handle) <= 255 else None
+    db.session.add(
+        PageView(
+            customer_id=customer.id,
+            url=path,
+            title=(title or "")[:255],
+            product_id=product.id if product else None,
+        )
+    )
+    db.session.commit()
+    return {"url": path, "title": title[:255], "product_handle": product.handle if product else None}
+
+
+def current_product(customer: Customer) -> Any:
+    view = db.session.scalar(
+        sa.select(PageView).where(PageView.customer_id == customer.id).order_by(PageView.id.desc()).limit(1)
+    )
+    if view is None or view.product_id is None:
+        return None
+    return db.session.get(Product, view.product_id)
+
+
+def context(customer: Customer, exclude_conversation: int | None = None) -> dict[str, Any]:
+    """Everything a seller sees beside the conversation."""
+    currency = current_app.config["SHOP_CURRENCY"]
+    views = list(
+        db.session.scalars(
+            sa.select(PageView)
+            .where(PageView.customer_id == customer.id)
+            .order_by(PageView.id.desc())
+            .limit(50)
+        )
+    )
+    visit: list[PageView] = []
+    for view in views:
+        if visit and visit[-1].viewed_at - view.viewed_at > VISIT_GAP:
+            break
+        visit.append(view)
+    summary_ = carts.summarize(carts.open_cart(customer), currency)
+    orders = list(
+        db.session.scalars(sa.select(Order).where(Order.customer_id == customer.id).order_by(Order.id.desc()))
+    )
+    spent = sum(o.total - o.refunded_total for o in orders if o.status in PAID_STATUSES)
+    earlier = db.session.scalars(
+        sa.select(Conversation)
+        .where(Conversation.customer_id == customer.id, Conversation.id != (exclude_conversation or 0))
+        .order_by(Conversation.id.desc())
+        .limit(10)
+    )
+    page = None
+    if visit:
+        latest = visit[0]
+        handle = db.session.scalar(sa.select(Product.handle).where(Product.id == latest.product_id))
+        page = {"url": latest.url, "title": latest.title, "product_handle": handle}
+    return {
+        "page": page,
+        "pages": [{"url": v.url, "title": v.title, "viewed_at": isoformat(v.viewed_at)} for v in visit],
+        "cart": {
+            "lines": [
+                {
+                    "title": line.product.title,
+                    "variant_title": " / ".join(line.variant.options),
+                    "quantity": line.quantity,
+                    "line_price": line.total,
+                    "line_price_text": money(line.total, currency),
+                }
+                for line in summary_.lines
+            ],
+            "subtotal": summary_.totals.subtotal,
+            "subtotal_text": money(summary_.totals.subtotal, currency),
+            "currency": currency,
+        },
+        "orders": [
+            {
+                "name": o.name,
+                "total": o.total,
+                "total_text": money(o.total, o.currency),
+                "status": o.status,
+                "created_at": isoformat(o.created_at),
+                "url": url_for("shop.order_status", token=o.token),
+            }
+            for o in orders
+        ],
+        "total_spent": spent,
+        "total_spent_text": money(spent, currency),
+        "email": customer.email,
+        "earlier_conversations": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "updated_at": isoformat(c.updated_at),
+                "last_message": c.last_message_text,
+            }
+            for c in earlier
+        ],
+    }
+
+
+def product_summary(product: Any) -> dict[str, Any]:
+    """A product as a product card carries it (also used by the bot's cards)."""
+    currency = current_app.config["SHOP_CURRENCY"]
+    low, _high = product.price_range
+    image = product.featured_image
+    return {
+        "handle": product.handle,
+        "title": product.title,
+        "url": url_for("shop.product", handle=product.handle),
+        "image": image.src if image else None,
+        "price": low,
+        "currency": currency,
+        "price_text": money(low, currency),
+        "available": product.available,
+    }
+
+
+# --- Sellers ---------------------------------------------------------------------------------------------
+
+
+def presence_of(seller: Seller) -> str:
+    if seller.last_seen_at is None or seller.last_seen_at < utcnow() - PRESENCE_TIMEOUT:
+        return "offline"
+    return seller.status
+
+
+def touch_seller(seller: Seller, status: str | None = None) -> None:
+    if status is not None:
+        if status not in ("online", "away"):
+            raise ChatError("invalid", "status must be online or away.")
+        seller.status = status
+    seller.last_seen_at = utcnow()
+    db.session.commit()
+
+
+def sellers_online() -> bool:
+    """Is any seller available (inbox open and not away)?"""
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Seller.id)).where(
+                Seller.active.is_(True),
+                Seller.status == "online",
+                Seller.last_seen_at >= utcnow() - PRESENCE_TIMEOUT,
+            )
+        )
+    )
+
+
+def all_sellers() -> list[Seller]:
+    return list(db.session.scalars(sa.select(Seller).where(Seller.active.is_(True)).order_by(Seller.name)))
+
+
+def canned_responses() -> list[CannedResponse]:
+    return list(db.session.scalars(sa.select(CannedResponse).order_by(CannedResponse.shortcut)))
+
+
+def render_canned(canned_id: object, conversation: Conversation) -> str:
+    """A saved reply with its variables filled for this conversation's shopper."""
+    canned = db.session.get(CannedResponse, canned_id) if isinstance(canned_id, int) else None
+    if canned is None:
+        raise ChatError("not_found", "This saved reply does not exist.")
+    product = current_product(conversation.customer)
+    values = {
+        "shopper_name": conversation.customer.name or shopper_name(conversation.customer),
+        "product": product.title if product else "",
+        "shop_name": current_app.config["SHOP_NAME"],
+    }
+    text = canned.body
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def seen_since(moment: datetime | None, seconds: int) -> bool:
+    return moment is not None and moment >= utcnow() - timedelta(seconds=seconds)
+
+
+def set_email(customer: Customer, email: object) -> str:
+    """Remember the shopper's email (normalised) so that replies can reach them."""
+    if not isinstance(email, str) or len(email) > 254:
+        raise ChatError("invalid_email", "Please enter a valid email address.")
+    try:
+        valid = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ChatError("invalid_email", "Please enter a valid email address.") from None
+    customer.email = valid.normalized
+    db.session.commit()
+    return customer.email
+
+
+def search_products(query: str, limit: int = 8) -> list[Product]:
+    """Catalog search from the seller's conversation pane (the storefront's search, first results)."""
+    return search(query, per_page=limit).items
