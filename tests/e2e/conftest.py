@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,24 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     raise RuntimeError(f"server did not answer at {url} within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    env: dict[str, str]
+
+    def flask(self, *args: str, input: str | None = None) -> str:
+        """Run a `flask --app app ...` command against the live server's database; returns its output."""
+        venv = Path(self.env["VENV"])
+        result = subprocess.run(
+            [str(venv / "bin" / "flask"), "--app", "app", *args],
+            cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The shop served exactly as `make run` serves it, on a fresh SQLite database with the demo catalog."""
     workdir = tmp_path_factory.mktemp("server")
     port = free_port()
@@ -85,7 +102,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url + "/", process, log)
-        yield base_url
+        yield LiveServer(base_url, env)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -95,9 +112,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def base_url(live_server: str) -> str:
+def base_url(live_server: LiveServer) -> str:
     """pytest-playwright's base_url: page.goto("/cart") goes to the live server."""
-    return live_server
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def seller_account(live_server: LiveServer):
+    """Create (or reset) a seller account on the live server: seller_account("Ana", role="manager")
+    returns (email, password)."""
+
+    def create(name: str = "Ana", role: str = "seller") -> tuple[str, str]:
+        email, password = f"{name.lower()}@example.com", "correct-horse-battery"
+        live_server.flask("seller", "create", email, "--name", name, "--role", role, "--password", password)
+        return email, password
+
+    return create
 
 
 @pytest.fixture
