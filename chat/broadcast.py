@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from chat import service
 from chat.messages import Draft
@@ -36,8 +38,13 @@ def post(draft: Draft) -> Stored:
     """Store a message, then push it to the shopper's tabs, the sellers who have it open, and the inbox."""
     stored = store().append(draft)
     if not stored.duplicate:
-        conversation = db.session.get(Conversation, stored.conversation_id)
-        db.session.refresh(conversation)
+        # One query for the conversation with its shopper and seller (the summary needs both).
+        conversation = db.session.scalars(
+            sa.select(Conversation)
+            .where(Conversation.id == stored.conversation_id)
+            .options(joinedload(Conversation.customer), joinedload(Conversation.assignee))
+            .execution_options(populate_existing=True)
+        ).one()
         socketio.emit(
             "message", stored.message, to=customer_room(conversation.customer_id), namespace=SHOPPER_NS
         )

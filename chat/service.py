@@ -250,6 +250,8 @@ def record_page(customer: Customer, page: object) -> dict[str, Any] | None:
     if not isinstance(url, str) or len(url) > 2048:
         return None
     parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None  # the widget reports paths; a full URL could point anywhere
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     if not path.startswith("/") or path.startswith("//"):
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -28,13 +28,25 @@ def make_seller(app: Flask) -> Callable[..., int]:
 
 
 @pytest.fixture
-def shopper(app: Flask) -> Callable[[], tuple[FlaskClient, object]]:
+def sockets() -> Iterator[list]:
+    """Socket test clients made by a test; disconnected afterwards, as a closing browser would."""
+    made: list = []
+    yield made
+    for sock in made:
+        for namespace in ("/shopper", "/seller"):
+            if sock.is_connected(namespace):
+                sock.disconnect(namespace=namespace)
+
+
+@pytest.fixture
+def shopper(app: Flask, sockets: list) -> Callable[[], tuple[FlaskClient, object]]:
     """A new shopper: an HTTP client with the identity cookie, and a connected /shopper socket."""
 
     def make(http: FlaskClient | None = None):
         http = http or app.test_client()
         assert http.post("/chat/session").status_code == 200
         sock = socketio.test_client(app, namespace="/shopper", flask_test_client=http)
+        sockets.append(sock)
         assert sock.is_connected("/shopper")
         return http, sock
 
@@ -42,7 +54,7 @@ def shopper(app: Flask) -> Callable[[], tuple[FlaskClient, object]]:
 
 
 @pytest.fixture
-def seller_client(app: Flask, make_seller) -> Callable[..., tuple[FlaskClient, object]]:
+def seller_client(app: Flask, make_seller, sockets: list) -> Callable[..., tuple[FlaskClient, object]]:
     """A signed-in seller: an HTTP client with the session, and a connected /seller socket."""
 
     def make(name: str = "Ana", role: str = "seller"):
@@ -53,6 +65,7 @@ def seller_client(app: Flask, make_seller) -> Callable[..., tuple[FlaskClient, o
         )
         assert response.status_code == 302, response.get_data(as_text=True)
         sock = socketio.test_client(app, namespace="/seller", flask_test_client=http)
+        sockets.append(sock)
         assert sock.is_connected("/seller")
         return http, sock
 
@@ -65,4 +78,10 @@ def call(sock, event: str, data: dict | None = None, namespace: str = "/shopper"
 
 
 def received(sock, event: str, namespace: str) -> list:
-    return [r["args"][0] for r in sock.get_received(namespace) if r["name"] == event]
+    """Payloads of the events of that name received so far (and forgets everything received)."""
+    # The test client reports events named "message" (send()'s name) with the payload itself as args.
+    return [
+        r["args"] if r["name"] == "message" else r["args"][0]
+        for r in sock.get_received(namespace)
+        if r["name"] == event
+    ]
