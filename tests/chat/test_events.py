@@ -394,3 +394,10 @@ def test_unknown_conversation_ids(conversation) -> None:
         reply = call(seller, "open", {"conversation_id": bad}, namespace=SELLER)
         assert reply["ok"] is False
         assert reply["error"]["code"] in ("not_found", "invalid")
+
+
+def test_only_the_shops_own_origin_may_connect(client) -> None:
+    handshake = "/socket.io/?EIO=4&transport=polling"
+    refused = client.get(handshake, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 400
+    assert client.get(handshake, headers={"Origin": "http://localhost"}).status_code == 200
