@@ -89,6 +89,36 @@ class Config:
     #: Sellers are signed out after this many hours without activity.
     SELLER_SESSION_HOURS = int(os.environ.get("SELLER_SESSION_HOURS", "12"))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SELLER_SESSION_HOURS)
+    #: Absolute address of the shop, used in links sent by email (behind a proxy: the public address).
+    SHOP_URL = (
+        os.environ.get("SHOP_URL")
+        or f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
+    ).rstrip("/")
+    # Emails to shoppers who left (chat/notify.py), sent by each server process's background loop.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or "localhost"
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or "25")
+    #: STARTTLS after connecting (usually port 587); MAIL_USE_SSL is TLS from the start (usually 465).
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    #: Unset: SHOP_NAME <shop@localhost> (chat/notify.py), e.g. "Maison Verte <shop@localhost>".
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or None
+    #: Off unless MAIL_SERVER is set, so that a development machine never mails shoppers by accident.
+    MAIL_ENABLED = _bool("MAIL_ENABLED", bool(os.environ.get("MAIL_SERVER")))
+    #: Seconds to wait for the SMTP server (connecting and each command).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or "10")
+    #: How long after a seller's reply, with no widget open, the shopper gets an email. Keep it above
+    #: CHAT_TASK_INTERVAL_SECONDS: an open widget is noticed only once per interval.
+    CHAT_EMAIL_DELAY_SECONDS = int(os.environ.get("CHAT_EMAIL_DELAY_SECONDS") or "180")
+    #: At most one email per conversation in this many minutes, however many replies there are.
+    CHAT_EMAIL_WINDOW_MINUTES = int(os.environ.get("CHAT_EMAIL_WINDOW_MINUTES") or "60")
+    #: The emailed link that reopens the conversation and cart works for this many days.
+    CHAT_RESUME_LINK_DAYS = int(os.environ.get("CHAT_RESUME_LINK_DAYS") or "30")
+    #: Period of the background loop (shopper "seen" refresh, due emails, seller presence expiry).
+    CHAT_TASK_INTERVAL_SECONDS = float(os.environ.get("CHAT_TASK_INTERVAL_SECONDS") or "15")
+    #: The loop never starts under TESTING (tests call chat.tasks.run_once) unless this is set.
+    CHAT_TASKS_IN_TESTS = False
 
 
 class TestConfig(Config):

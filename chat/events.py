@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 
-from chat import broadcast, service
+from chat import broadcast, service, tasks
 from chat.broadcast import SELLER_NS, SELLERS_ROOM, SHOPPER_NS, SHOPPERS_ROOM
 from chat.messages import Draft, MessageError, clean_client_id, clean_text, serialize
 from chat.models import Seller
@@ -117,6 +117,7 @@ class ShopperNamespace(ChatNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         """Sent by the widget when it connects; refused without a shopper cookie."""
+        tasks.ensure_started(current_app._get_current_object())
         customer = customer_from_cookie(request.cookies.get(current_app.config["SHOPPER_COOKIE_NAME"]))
         if customer is None:
             raise ConnectionRefusedError(
@@ -233,6 +234,7 @@ class SellerNamespace(ChatNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         """Sent by the inbox page; refused unless a seller is signed in."""
+        tasks.ensure_started(current_app._get_current_object())
         if not current_user.is_authenticated or not isinstance(current_user._get_current_object(), Seller):
             raise ConnectionRefusedError({"code": "not_signed_in", "message": "Sign in as a seller first."})
         seller = current_user._get_current_object()
@@ -429,5 +431,7 @@ class SellerNamespace(ChatNamespace):
 
 
 def register(socketio: Any) -> None:
-    socketio.on_namespace(ShopperNamespace(SHOPPER_NS))
-    socketio.on_namespace(SellerNamespace(SELLER_NS))
+    """Add the namespaces once: the socketio object outlives apps (the tests build many)."""
+    if not any(isinstance(handler, ChatNamespace) for handler in socketio.namespace_handlers):
+        socketio.on_namespace(ShopperNamespace(SHOPPER_NS))
+        socketio.on_namespace(SellerNamespace(SELLER_NS))

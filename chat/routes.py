@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, flash, jsonify, redirect, render_template, session, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from chat import bp, service
+from chat import bp, notify, service
 from chat.forms import CannedForm, DeleteForm, LoginForm, LogoutForm
 from chat.models import CannedResponse, Seller
 from extensions import db, login_manager
@@ -118,3 +118,18 @@ def canned_delete(canned_id: int):
         db.session.commit()
         flash(_("Saved reply deleted."), "success")
     return redirect(url_for("chat.canned_list"))
+
+
+@bp.get("/chat/resume/<token>")
+def resume(token: str):
+    """The link in a reply email: this browser becomes that shopper (cart, conversation); the chat opens."""
+    customer = notify.customer_from_resume_token(token)
+    if customer is None:
+        message = _("This link has expired or is not valid.")
+        return render_template(
+            "errors/error.html", status=400, title=_("Link not valid"), message=message
+        ), 400
+    g.customer = customer  # shop.customers.remember_shopper (after_request) sends the signed shopper cookie
+    response = redirect(url_for("shop.home", chat="open"))
+    response.headers["Cache-Control"] = "no-store"  # it sets an identity cookie: never from a cache
+    return response

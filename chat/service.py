@@ -196,8 +196,8 @@ def resolve(conversation_id: object, seller: Seller) -> Conversation:
             "forbidden", "Only the seller who has this conversation, or a manager, can resolve it."
         )
     conversation.status = "resolved"
+    # notify_pending_since is kept: an answer followed by "resolve" must still reach an away shopper.
     conversation.resolved_at = conversation.updated_at = utcnow()
-    conversation.notify_pending_since = None
     db.session.commit()
     return conversation
 
@@ -233,7 +233,7 @@ def touch_shoppers(customer_ids: list[int]) -> None:
     if customer_ids:
         db.session.execute(
             sa.update(Conversation)
-            .where(Conversation.customer_id.in_(customer_ids), Conversation.status != "resolved")
+            .where(Conversation.customer_id.in_(customer_ids))
             .values(shopper_seen_at=utcnow())
         )
         db.session.commit()

@@ -81,7 +81,13 @@ def _reserve_seqs(conversation_id: int, drafts: list[Draft], now: datetime) -> i
             (Conversation.status == "resolved", None), else_=Conversation.resolved_at
         )
     if any(d.sender_kind == "seller" for d in drafts):
-        values["notify_pending_since"] = sa.func.coalesce(Conversation.notify_pending_since, now)
+        # The email countdown starts at the first reply the shopper has not seen; a shopper seen since an
+        # older pending reply (widget open in a background tab) restarts it, or no email would ever go.
+        values["notify_pending_since"] = sa.case(
+            (Conversation.notify_pending_since.is_(None), now),
+            (Conversation.shopper_seen_at >= Conversation.notify_pending_since, now),
+            else_=Conversation.notify_pending_since,
+        )
     stmt = (
         sa.update(Conversation)
         .where(Conversation.id == conversation_id)
