@@ -47,6 +47,11 @@ def failure(code: str, message: str = "", **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": error_text(code, message), **extra}}
 
 
+def refuse(code: str, message: str) -> None:
+    """Refuse a connection; the browser's connect_error gets err.message and err.data = {code, message}."""
+    raise ConnectionRefusedError(message, {"code": code, "message": message})
+
+
 class RateLimiter:
     """Token bucket per connection: `rate` events a second, bursts of `burst`."""
 
@@ -120,9 +125,7 @@ class ShopperNamespace(ChatNamespace):
         tasks.ensure_started(current_app._get_current_object())
         customer = customer_from_cookie(request.cookies.get(current_app.config["SHOPPER_COOKIE_NAME"]))
         if customer is None:
-            raise ConnectionRefusedError(
-                {"code": "no_identity", "message": "Open the chat from the shop first."}
-            )
+            refuse("no_identity", "Open the chat from the shop first.")
         session["customer_id"] = customer.id
         self.connected[request.sid] = customer.id
         join_room(broadcast.customer_room(customer.id))
@@ -236,7 +239,7 @@ class SellerNamespace(ChatNamespace):
         """Sent by the inbox page; refused unless a seller is signed in."""
         tasks.ensure_started(current_app._get_current_object())
         if not current_user.is_authenticated or not isinstance(current_user._get_current_object(), Seller):
-            raise ConnectionRefusedError({"code": "not_signed_in", "message": "Sign in as a seller first."})
+            refuse("not_signed_in", "Sign in as a seller first.")
         seller = current_user._get_current_object()
         session["seller_id"] = seller.id
         self.connected[request.sid] = seller.id

@@ -68,8 +68,13 @@
     return card;
   }
 
-  function renderSystem(message) {
-    return el("p", "chat-msg__system", message.text);
+  // options.systemTexts (optional): {event: "text with {name}"} shows system notes in the viewer's language;
+  // without it (or for an unknown event) the stored text is shown.
+  function renderSystem(message, options) {
+    var data = message.data || {};
+    var template = options && options.systemTexts && options.systemTexts[data.event];
+    var text = typeof template === "string" ? template.split("{name}").join(data.name || "") : message.text;
+    return el("p", "chat-msg__system", text);
   }
 
   var RENDERERS = {
@@ -88,7 +93,8 @@
     }
   }
 
-  // options: {viewer: "shopper"|"seller", locale, strings: {view, you}}
+  // options: {viewer: "shopper"|"seller", locale, strings: {view, you}, mineLabel, systemTexts}
+  // mineLabel (optional): shown instead of the sender's name on the viewer's own messages ("You").
   function renderMessage(message, options) {
     options = options || {};
     var kind = (message.sender && message.sender.kind) || "system";
@@ -96,11 +102,12 @@
       (options.viewer === "seller" && kind === "seller");
     var item = el("li", "chat-msg chat-msg--" + kind + (mine ? " chat-msg--mine" : "") +
       " chat-msg--type-" + String(message.type || "text").replace(/[^a-z_]/g, ""));
-    item.dataset.seq = message.seq;
+    if (message.seq !== undefined && message.seq !== null) item.dataset.seq = message.seq; // none while unsent
     if (message.client_id) item.dataset.clientId = message.client_id;
     if (kind !== "system") {
       var meta = el("p", "chat-msg__meta");
-      meta.appendChild(el("span", "chat-msg__sender", message.sender && message.sender.name));
+      var name = mine && options.mineLabel ? options.mineLabel : message.sender && message.sender.name;
+      meta.appendChild(el("span", "chat-msg__sender", name));
       var time = el("time", "chat-msg__time", formatTime(message.created_at, options.locale));
       time.dateTime = message.created_at || "";
       meta.appendChild(time);
