@@ -1,6 +1,6 @@
 """Flask extensions, created unbound; `app.create_app` binds them."""
 
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -29,4 +29,6 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "chat.login"
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+login_manager.login_message_category = "info"
 socketio = SocketIO()

@@ -15,6 +15,8 @@ from chat.messages import Draft
 from chat.models import Conversation
 from chat.store import Store, Stored
 from extensions import db, socketio
+from shop.models import Customer
+from shop.signals import cart_changed
 
 SHOPPER_NS = "/shopper"
 SELLER_NS = "/seller"
@@ -81,3 +83,16 @@ def presence_changed() -> None:
     socketio.emit(
         "presence", {"sellers_online": service.sellers_online()}, to=SHOPPERS_ROOM, namespace=SHOPPER_NS
     )
+
+
+def push_context(customer: Customer) -> None:
+    """The shopper's context (page, cart, orders...) changed: refresh it in the sellers' panels."""
+    conversation = service.current_conversation(customer)
+    if conversation is not None:
+        payload = {"conversation_id": conversation.id, "context": service.context(customer, conversation.id)}
+        socketio.emit("context", payload, to=SELLERS_ROOM, namespace=SELLER_NS)
+
+
+@cart_changed.connect
+def _cart_changed(customer: Customer, **extra: Any) -> None:
+    push_context(customer)

@@ -29,9 +29,12 @@ from shop.models import Customer
 log = logging.getLogger(__name__)
 
 
-def error_text(code: str, fallback: str) -> str:
+def error_text(code: str, fallback: str, **extra: Any) -> str:
     """Messages for people, in the connection's language."""
+    if code == "already_claimed":
+        return _("%(name)s already has this conversation.", name=extra.get("owner") or _("Another seller"))
     texts = {
+        "forbidden": _("Only the seller who has this conversation, or a manager, can do this."),
         "invalid": _("This request is not valid."),
         "empty": _("The message is empty."),
         "too_long": _("Messages are limited to %(n)s characters.", n="4,000"),
@@ -44,7 +47,7 @@ def error_text(code: str, fallback: str) -> str:
 
 
 def failure(code: str, message: str = "", **extra: Any) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": error_text(code, message), **extra}}
+    return {"ok": False, "error": {"code": code, "message": error_text(code, message, **extra), **extra}}
 
 
 def refuse(code: str, message: str) -> None:
@@ -163,6 +166,7 @@ class ShopperNamespace(ChatNamespace):
         text = clean_text(data.get("text"))
         customer = _current_customer()
         conversation = service.open_conversation(customer)
+        was_resolved = conversation.status == "resolved"
         stored = broadcast.post(
             Draft(
                 conversation_id=conversation.id,
@@ -172,6 +176,8 @@ class ShopperNamespace(ChatNamespace):
                 sender_name=service.shopper_name(customer),
             )
         )
+        if was_resolved and not stored.duplicate:
+            broadcast.system_message(conversation, "reopened", "The conversation was reopened")
         return {"message": stored.message, "duplicate": stored.duplicate}
 
     @handler
@@ -221,8 +227,7 @@ class ShopperNamespace(ChatNamespace):
         return {"email": email}
 
     def _context_changed(self, customer: Customer, conversation_id: int) -> None:
-        payload = {"conversation_id": conversation_id, "context": service.context(customer, conversation_id)}
-        emit("context", payload, to=SELLERS_ROOM, namespace=SELLER_NS)
+        broadcast.push_context(customer)
 
 
 def _seller() -> Seller:

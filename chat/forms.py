@@ -14,7 +14,11 @@ from extensions import db
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=255)])
+    email = EmailField(
+        _l("Email"),
+        filters=[lambda v: v.strip().lower() if v else v],
+        validators=[DataRequired(), Email(), Length(max=255)],
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Sign in"))
 

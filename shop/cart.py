@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from extensions import db
 from shop.models import Cart, CartLine, Customer, Product, Variant, utcnow
 from shop.money import CartTotals, LinePrice, cart_totals
+from shop.signals import cart_changed
 
 #: Most units of one variant a single cart line may hold.
 MAX_LINE_QUANTITY = 999
@@ -130,6 +131,7 @@ def add_item(customer: Customer, variant_id: object, quantity: object = 1) -> Ca
         line.quantity = new_quantity
     cart.updated_at = utcnow()
     db.session.commit()
+    cart_changed.send(customer)
     return line
 
 
@@ -155,6 +157,7 @@ def set_quantity(customer: Customer | None, line_id: object, quantity: object) -
     line.quantity = qty
     line.cart.updated_at = utcnow()
     db.session.commit()
+    cart_changed.send(line.cart.customer)
     return line
 
 
@@ -164,6 +167,7 @@ def remove_line(customer: Customer | None, line_id: object) -> None:
     cart.lines.remove(line)
     cart.updated_at = utcnow()
     db.session.commit()
+    cart_changed.send(cart.customer)
     return None
 
 

@@ -227,6 +227,7 @@ def test_claim_transfer_resolve_reopen(app, conversation, seller_client) -> None
     lost = call(bob, "claim", {"conversation_id": cid}, namespace=SELLER)
     assert lost["error"]["code"] == "already_claimed"
     assert lost["error"]["owner"] == "Ana"
+    assert lost["error"]["message"] == "Ana already has this conversation."
     # nor resolve it (he is not a manager and does not have it)
     assert call(bob, "resolve", {"conversation_id": cid}, namespace=SELLER)["error"]["code"] == "forbidden"
     with app.app_context():
@@ -257,6 +258,8 @@ def test_unassigned_resolved_conversation_reopens_as_waiting(conversation) -> No
     assert call(seller, "resolve", {"conversation_id": cid}, namespace=SELLER)["ok"]
     send(shop, "back again", "c-2")
     assert received(seller, "conversation", SELLER)[-1]["status"] == "waiting"
+    note = received(shop, "message", S)[-1]
+    assert (note["type"], note["data"]["event"]) == ("system", "reopened")
 
 
 def test_inbox_filters(app, conversation, shopper, seller_client) -> None:
@@ -283,6 +286,8 @@ def test_context_panel(app, conversation, make_product) -> None:
     make_product(title="Olive Tree", handle="olive-tree", variants=[{"price": 4900}])
     http, shop, seller, cid = (conversation[k] for k in ("http", "shopper", "seller", "id"))
     http.post("/products/olive-tree/add", data={"quantity": "2"})
+    pushed = received(seller, "context", SELLER)[-1]  # the cart change alone refreshes the panel
+    assert pushed["context"]["cart"]["subtotal"] == 9800
     call(
         shop,
         "page",

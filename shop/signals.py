@@ -1,0 +1,9 @@
+"""Signals other domains listen to, so the shop never imports them (the chat pushes the new cart to the
+seller's context panel when `cart_changed` fires)."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent after a cart change is committed; sender: the Customer.
+cart_changed = _signals.signal("cart-changed")
