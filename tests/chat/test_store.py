@@ -1,0 +1,343 @@
+"""The message store under concurrency, on a SQLite file and on PostgreSQL: group commit (`MessageWriter`)
+and concurrent transactions (`write_one`), gap-free seqs, one row per client_id, batch failure isolation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+import socketio
+import sqlalchemy as sa
+from flask import Flask
+
+from app import create_app
+from chat import store
+from chat.messages import Draft
+from chat.models import Conversation, Message
+from config import TestConfig
+from extensions import db
+from shop.models import Customer
+from tests.conftest import _postgres_url, service_unavailable
+
+THREADS = 12
+PER_THREAD = 15
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def _store_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app on a SQLite *file* (in-memory SQLite has no concurrent connections) or on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}"
+    else:
+        url = _postgres_url()
+        if not url:
+            service_unavailable("TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
+    # More connections than writer threads, so the threads really run their transactions side by side.
+    options = {"pool_pre_ping": True, "pool_size": THREADS + 4}
+    config = type(
+        "StoreTestConfig",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options},
+    )
+    app = create_app(config)
+    with app.app_context():
+        try:
+            db.drop_all()
+            db.create_all()
+        except sa.exc.OperationalError as exc:
+            service_unavailable(f"database for {request.param} tests is unreachable: {exc}")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def store_app(_store_app: Flask) -> Iterator[Flask]:
+    """The store's app with empty tables for each test."""
+    yield _store_app
+    with _store_app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def writer(store_app: Flask) -> store.MessageWriter:
+    """A group-commit writer on a threading-mode Socket.IO server (production uses gevent's primitives)."""
+    return store.MessageWriter(store_app, socketio.Server(async_mode="threading"))
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of the batches given to write_batch, in order (the writer and write_one both go through it)."""
+    sizes: list[int] = []
+    real = store.write_batch
+
+    def recording(drafts: list[Draft]) -> list[store.Stored]:
+        sizes.append(len(drafts))
+        return real(drafts)
+
+    monkeypatch.setattr(store, "write_batch", recording)
+    return sizes
+
+
+@pytest.fixture
+def make_conversation(store_app: Flask) -> Callable[[], int]:
+    def make() -> int:
+        with store_app.app_context():
+            customer = Customer()
+            db.session.add(customer)
+            db.session.flush()
+            conversation = Conversation(customer_id=customer.id, status="waiting")
+            db.session.add(conversation)
+            db.session.commit()
+            return conversation.id
+
+    return make
+
+
+def draft(conversation_id: int, client_id: str | None, kind: str = "shopper") -> Draft:
+    return Draft(
+        conversation_id=conversation_id, sender_kind=kind, text=f"text {client_id}", client_id=client_id
+    )
+
+
+def run_threads(count: int, target: Callable[[int], None]) -> None:
+    """Run target(0..count-1) in threads started together; re-raise the first error of any thread."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            target(index)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a writer thread is stuck"
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def append_in_one_batch(writer: store.MessageWriter, monkeypatch: pytest.MonkeyPatch):
+    """append_in_one_batch(drafts): append each draft from its own thread so that the writer takes them all,
+    in order, as one batch (it is kept busy with a first message, "blocker", until they are queued);
+    returns the outcomes (Stored, or the exception append raised) in the drafts' order."""
+    holding, release = threading.Event(), threading.Event()
+    real = store.write_batch
+
+    def held(batch: list[Draft]) -> list[store.Stored]:
+        if batch[0].client_id == "blocker":
+            holding.set()
+            release.wait(timeout=30)
+        return real(batch)
+
+    monkeypatch.setattr(store, "write_batch", held)
+
+    def append_all(drafts: list[Draft]) -> list[store.Stored | BaseException]:
+        outcomes: list[store.Stored | BaseException] = []
+
+        def append(index: int) -> None:
+            try:
+                outcomes[index] = writer.append(drafts[index])
+            except (LookupError, sa.exc.SQLAlchemyError) as exc:
+                outcomes[index] = exc
+
+        outcomes.extend(drafts)  # placeholders, replaced by each thread
+        blocker = threading.Thread(target=writer.append, args=(draft(drafts[0].conversation_id, "blocker"),))
+        blocker.start()
+        assert holding.wait(timeout=30), "the writer did not take the first message"
+        threads = [threading.Thread(target=append, args=(i,)) for i in range(len(drafts))]
+        for queued, thread in enumerate(threads, start=1):
+            thread.start()
+            while writer.queue.qsize() < queued:  # one at a time: the batch keeps the drafts' order
+                time.sleep(0.002)
+        release.set()
+        for thread in [blocker, *threads]:
+            thread.join(timeout=30)
+        assert not any(isinstance(o, Draft) for o in outcomes), "an append did not return"
+        return outcomes
+
+    return append_all
+
+
+def stored_rows(conversation_id: int) -> list[tuple[int, str | None, str]]:
+    rows = db.session.execute(
+        sa.select(Message.seq, Message.client_id, Message.sender_kind)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.seq)
+    )
+    return [(seq, client_id, kind) for seq, client_id, kind in rows]
+
+
+def assert_consistent(conversation_id: int) -> list[tuple[int, str | None, str]]:
+    """Seqs 1..n without gaps, each client_id once, and the conversation's counters matching the rows."""
+    rows = stored_rows(conversation_id)
+    assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
+    client_ids = [client_id for _, client_id, _ in rows if client_id]
+    assert len(client_ids) == len(set(client_ids)), Counter(client_ids).most_common(3)
+    conversation = db.session.get(Conversation, conversation_id)
+    db.session.refresh(conversation)
+    assert conversation.last_seq == len(rows)
+    assert conversation.seller_unread == sum(kind == "shopper" for _, _, kind in rows)
+    return rows
+
+
+def test_writer_concurrent_appends_are_numbered_without_gaps(store_app, writer, batches, make_conversation):
+    shared = make_conversation()
+    own = [make_conversation() for _ in range(3)]
+    results: dict[int, list[tuple[Draft, store.Stored]]] = {i: [] for i in range(THREADS)}
+
+    def sender(index: int) -> None:
+        for n in range(PER_THREAD):
+            target = shared if n % 2 == 0 else own[index % 3]
+            kind = "seller" if n % 5 == 4 else "shopper"
+            one = draft(target, f"t{index}-m{n}", kind)
+            results[index].append((one, writer.append(one)))
+            if n % 4 == 0:  # a lost ack: the client resends with the same client_id
+                results[index].append((one, writer.append(one)))
+        # Two tabs of the same shopper racing with one client_id (threads i and i^1 send the same one).
+        raced = draft(shared, f"race-{index // 2}")
+        results[index].append((raced, writer.append(raced)))
+
+    run_threads(THREADS, sender)
+
+    assert max(batches) > 1, "the writer never grouped messages into one commit"
+    by_client: dict[str, list[store.Stored]] = {}
+    for outcomes in results.values():
+        for sent, stored in outcomes:
+            assert (stored.message["client_id"], stored.conversation_id) == (
+                sent.client_id,
+                sent.conversation_id,
+            )
+            by_client.setdefault(sent.client_id, []).append(stored)
+    for client_id, copies in by_client.items():
+        assert sum(not c.duplicate for c in copies) == 1, f"{client_id} stored {len(copies)} times"
+        assert len({c.message["seq"] for c in copies}) == 1, f"{client_id} acked with different seqs"
+    with store_app.app_context():
+        stored_ids: list[str] = []
+        for conversation_id in [shared, *own]:
+            rows = assert_consistent(conversation_id)
+            stored_ids += [client_id for _, client_id, _ in rows]
+            assert all(by_client[client_id][0].message["seq"] == seq for seq, client_id, _ in rows)
+    assert sorted(stored_ids) == sorted(by_client)
+
+
+def test_resend_returns_the_original_seq(store_app, writer, make_conversation):
+    conversation_id = make_conversation()
+    first = writer.append(draft(conversation_id, "c-1"))
+    writer.append(draft(conversation_id, "c-2", "seller"))
+    again = writer.append(draft(conversation_id, "c-1"))
+    assert (first.duplicate, first.message["seq"]) == (False, 1)
+    assert (again.duplicate, again.message["seq"], again.message["id"]) == (True, 1, first.message["id"])
+    with store_app.app_context():
+        assert len(assert_consistent(conversation_id)) == 2
+
+
+def test_concurrent_transactions_number_without_gaps(store_app, batches, make_conversation):
+    """Without the writer (several server processes share the database): one transaction per message,
+    all racing for the same conversation row; resends racing across transactions are stored once."""
+    conversation_id = make_conversation()
+    outcomes: list[store.Stored] = []
+
+    def sender(index: int) -> None:
+        with store_app.app_context():
+            for n in range(PER_THREAD):
+                outcomes.append(store.write_one(draft(conversation_id, f"t{index}-m{n}")))
+                if n % 5 == 0:  # every thread of a pair sends this one: a unique violation for one of them
+                    outcomes.append(store.write_one(draft(conversation_id, f"pair{index // 2}-m{n}")))
+            db.session.remove()
+
+    run_threads(THREADS, sender)
+
+    with store_app.app_context():
+        rows = assert_consistent(conversation_id)
+    unique = {o.message["client_id"] for o in outcomes}
+    assert len(rows) == len(unique) == THREADS * PER_THREAD + THREADS // 2 * 3
+    assert sum(o.duplicate for o in outcomes) == len(outcomes) - len(unique)
+    by_client = {client_id: seq for seq, client_id, _ in rows}
+    assert all(by_client[o.message["client_id"]] == o.message["seq"] for o in outcomes)
+
+
+def test_write_batch_with_a_missing_conversation_stores_nothing(store_app, make_conversation):
+    conversation_id = make_conversation()
+    with store_app.app_context():
+        with pytest.raises(LookupError):
+            store.write_batch([draft(conversation_id, "a"), draft(conversation_id + 999, "b")])
+        db.session.rollback()
+        assert stored_rows(conversation_id) == []
+        assert db.session.get(Conversation, conversation_id).last_seq == 0
+
+
+def test_batch_with_a_missing_conversation_fails_only_that_draft(
+    store_app, batches, append_in_one_batch, make_conversation
+):
+    conversation_id = make_conversation()
+    drafts = [
+        draft(conversation_id, "ok-1"),
+        draft(conversation_id + 999, "lost"),
+        draft(conversation_id, "ok-2", "seller"),
+    ]
+    outcomes = append_in_one_batch(drafts)
+
+    assert batches[-4:] == [3, 1, 1, 1], "one batch of three, then one by one"
+    assert isinstance(outcomes[1], LookupError)
+    by_client = {o.message["client_id"]: o for o in outcomes if isinstance(o, store.Stored)}
+    assert sorted(by_client) == ["ok-1", "ok-2"]
+    assert not any(o.duplicate for o in by_client.values())
+    with store_app.app_context():
+        rows = assert_consistent(conversation_id)
+        assert [client_id for _, client_id, _ in rows] == ["blocker", "ok-1", "ok-2"]
+
+
+def test_unique_violation_at_commit_falls_back_to_one_by_one(
+    store_app, batches, append_in_one_batch, make_conversation, monkeypatch
+):
+    """Another writer (another process) stores the same client_id between the batch's duplicate check and
+    its commit: the batch fails on the unique constraint, is retried one by one, and reports a duplicate."""
+    conversation_id = make_conversation()
+    real_existing = store._existing
+    raced: list[store.Stored] = []
+
+    def existing_then_race(drafts):
+        found = real_existing(drafts)
+        if len(drafts) > 1:  # the writer's batch: checked for duplicates, not yet committed
+            other = threading.Thread(target=other_writer)
+            other.start()
+            other.join(timeout=30)
+        return found
+
+    def other_writer() -> None:
+        with store_app.app_context():
+            raced.extend(store.write_batch([draft(conversation_id, "contested", "seller")]))
+            db.session.remove()
+
+    monkeypatch.setattr(store, "_existing", existing_then_race)
+    drafts = [
+        draft(conversation_id, "before"),
+        draft(conversation_id, "contested"),
+        draft(conversation_id, "after"),
+    ]
+    outcomes = append_in_one_batch(drafts)
+
+    assert all(isinstance(o, store.Stored) for o in outcomes), outcomes
+    theirs = raced[0]
+    contested = outcomes[1]
+    assert contested.duplicate
+    assert contested.message["seq"] == theirs.message["seq"] == 2
+    assert contested.message["sender"]["kind"] == "seller"  # the other writer's message, not a copy
+    assert [o.message["seq"] for o in outcomes] == [3, 2, 4]
+    with store_app.app_context():
+        rows = assert_consistent(conversation_id)
+        assert [client_id for _, client_id, _ in rows] == ["blocker", "contested", "before", "after"]
