@@ -12,26 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, WebSocketRoute, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.e2e.seller_bot import SellerBot
 
 ROOT = Path(__file__).resolve().parents[2]
 SOCKET_IO = re.compile(r"/socket\.io/")
-
-
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Browser console errors (a CSP violation or a script error shows up here)."""
-    errors: list[str] = []
-
-    def collect(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            errors.append(message.text)
-
-    page.on("console", collect)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 @pytest.fixture(scope="module")

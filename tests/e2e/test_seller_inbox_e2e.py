@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "/shopper"
@@ -128,20 +128,6 @@ def accounts(seller_account) -> dict[str, tuple[str, str]]:
         "Bruno": seller_account("Bruno"),
         "Chloe": seller_account("Chloe", role="manager"),
     }
-
-
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Browser console errors (a CSP violation or a script error shows up here)."""
-    errors: list[str] = []
-
-    def collect(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            errors.append(message.text)
-
-    page.on("console", collect)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def sign_in(page: Page, login: tuple[str, str]) -> Page:

@@ -5,21 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
-
-
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Browser console errors (a CSP violation or a script error shows up here)."""
-    errors: list[str] = []
-
-    def collect(message: ConsoleMessage) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:
-            errors.append(message.text)
-
-    page.on("console", collect)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
+from playwright.sync_api import Page, expect
 
 
 def test_browse_search_pick_variant_add_and_change_quantity(page: Page, check_a11y, console_errors) -> None:
