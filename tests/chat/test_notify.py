@@ -251,9 +251,9 @@ def test_two_processes_claiming_the_same_conversation(app, chat, mail_server) ->
         assert notify.due_conversations(now) == []
 
 
+# PostgreSQL only: the in-memory SQLite of the test app shares one connection between threads.
+@pytest.mark.parametrize("_app", ["postgresql"], indirect=True)
 def test_concurrent_rounds_send_one_email(app, chat, mail_server) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("in-memory SQLite shares one connection between threads; PostgreSQL runs this race")
     chat().reply("Yes.")
     now = later()
     barrier = threading.Barrier(4)
