@@ -48,6 +48,7 @@ def register_socketio(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=list(app.config["CHAT_ALLOWED_ORIGINS"]) or None,  # None: same origin only
         max_http_buffer_size=64 * 1024,
     )

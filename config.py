@@ -49,7 +49,16 @@ def database_url(url: str | None) -> str:
 class Config:
     SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    #: Pooled database connections per server process (PostgreSQL); gevent serves many requests at once.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = (
+        {"pool_pre_ping": True}
+        if SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+        else {
+            "pool_pre_ping": True,
+            "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+            "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+        }
+    )
 
     SHOP_NAME = os.environ.get("SHOP_NAME", "Maison Verte")
     #: ISO 4217 code; prices are stored in this currency's minor units (cents for EUR).
@@ -77,6 +86,8 @@ class Config:
     # Chat
     #: Redis for the Socket.IO message queue: several server processes then share rooms.
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    #: Redis pub/sub channel of this shop: two shops on one Redis need different channels.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     #: Origins allowed to open a chat connection (comma separated); unset = the shop's own origin only.
     CHAT_ALLOWED_ORIGINS = tuple(
         origin.strip() for origin in os.environ.get("CHAT_ALLOWED_ORIGINS", "").split(",") if origin.strip()
@@ -125,6 +136,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
     REDIS_URL = None

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -96,6 +97,11 @@ def handler(method: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[
         except MessageError as error:
             db.session.rollback()
             return failure(error.code, str(error))
+        except (sa.exc.SQLAlchemyError, LookupError):
+            # The protocol promises one answer per call: a database failure (pool timeout, lock) is one too.
+            db.session.rollback()
+            log.exception("%s failed", method.__name__)
+            return failure("server_error")
         return {"ok": True, **result}
 
     return wrapped

@@ -93,6 +93,7 @@ def _reserve_seqs(conversation_id: int, drafts: list[Draft], now: datetime) -> i
         .where(Conversation.id == conversation_id)
         .values(**values)
         .returning(Conversation.last_seq)
+        .execution_options(synchronize_session=False)  # no ORM bookkeeping: nothing loaded needs it
     )
     last_seq = db.session.execute(stmt).scalar_one_or_none()
     if last_seq is None:
@@ -139,9 +140,10 @@ def write_batch(drafts: list[Draft]) -> list[Stored]:
                 created_at=now,
             )
     db.session.add_all(new_messages.values())
-    db.session.commit()
+    db.session.flush()  # ids assigned; serialise now, as a commit would expire (and reload) every message
     for i, message in new_messages.items():
         results[i] = Stored(serialize(message), False, message.conversation_id)
+    db.session.commit()
     for i, draft in enumerate(drafts):
         if results[i] is None:  # a second copy of a client_id within the same batch
             first = results[seen_in_batch[(draft.conversation_id, draft.client_id)]]
@@ -226,4 +228,9 @@ class Store:
         self.writer = writer
 
     def append(self, draft: Draft) -> Stored:
-        return self.writer.append(draft) if self.writer else write_one(draft)
+        if self.writer is None:
+            return write_one(draft)
+        # End the caller's transaction first: a sender waiting for the writer must not hold a pooled
+        # connection, or enough waiting senders would starve the writer of one (a stall under load).
+        db.session.commit()
+        return self.writer.append(draft)

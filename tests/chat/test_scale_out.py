@@ -34,8 +34,9 @@ SELLER_NAME, SELLER_EMAIL, PASSWORD = f"Ana {TAG}", f"ana-{TAG}@example.com", "c
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     """Processes A and B: same database (PostgreSQL when TEST_DATABASE_URL is set), SECRET_KEY and Redis."""
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as exc:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
+    except redis.exceptions.RedisError as exc:
         service_unavailable(f"Redis at {REDIS_URL} is unreachable: {exc}")
     try:
         postgres_url = require_postgres(_postgres_url())

@@ -245,7 +245,7 @@ def test_resend_returns_the_original_seq(store_app, writer, make_conversation):
         assert len(assert_consistent(conversation_id)) == 2
 
 
-def test_concurrent_transactions_number_without_gaps(store_app, batches, make_conversation):
+def test_concurrent_transactions_number_without_gaps(store_app, make_conversation):
     """Without the writer (several server processes share the database): one transaction per message,
     all racing for the same conversation row; resends racing across transactions are stored once."""
     conversation_id = make_conversation()
@@ -341,3 +341,38 @@ def test_unique_violation_at_commit_falls_back_to_one_by_one(
     with store_app.app_context():
         rows = assert_consistent(conversation_id)
         assert [client_id for _, client_id, _ in rows] == ["blocker", "contested", "before", "after"]
+
+
+@pytest.fixture
+def small_pool_app(store_app: Flask) -> Iterator[Flask]:
+    """The same database through a pool of two connections that gives up after a second (production's
+    pool: 5 + 10 overflow, 30 s)."""
+    options = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 1}
+    url = store_app.config["SQLALCHEMY_DATABASE_URI"]
+    app = create_app(
+        type(
+            "SmallPoolConfig",
+            (TestConfig,),
+            {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options},
+        )
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_senders_holding_connections_do_not_starve_the_writer(small_pool_app, make_conversation):
+    """A Socket.IO handler reads the database (who is calling, which conversation) before it appends, so its
+    session holds a connection while it waits for the writer; the writer must still get one."""
+    conversation_id = make_conversation()
+    chat_store = store.Store(store.MessageWriter(small_pool_app, socketio.Server(async_mode="threading")))
+
+    def sender(index: int) -> None:
+        with small_pool_app.app_context():
+            db.session.get(Conversation, conversation_id)  # as on_send does before it posts
+            chat_store.append(draft(conversation_id, f"s{index}"))
+
+    run_threads(2, sender)
+
+    with small_pool_app.app_context():
+        assert len(assert_consistent(conversation_id)) == 2
