@@ -54,7 +54,9 @@ class Config:
         {"pool_pre_ping": True}
         if SQLALCHEMY_DATABASE_URI.startswith("sqlite")
         else {
-            "pool_pre_ping": True,
+            # No ping per checkout (a round trip on every chat event): connections are recycled instead, and
+            # one dropped by a database restart is invalidated by SQLAlchemy on its first error.
+            "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", "1800")),
             "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
             "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
         }
