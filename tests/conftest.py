@@ -45,13 +45,27 @@ def _build_app(backend: str) -> Flask:
             service_unavailable("TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
         config.SQLALCHEMY_DATABASE_URI = url
     app = create_app(config)
+    fresh_schema(app, backend)
+    return app
+
+
+def fresh_schema(app: Flask, label: str) -> None:
+    """Drop and recreate every table of the app's database (fails in CI, skips locally, if unreachable)."""
     with app.app_context():
         try:
             db.drop_all()
             db.create_all()
         except sa.exc.OperationalError as exc:
-            service_unavailable(f"database for {backend} tests is unreachable: {exc}")
-    return app
+            service_unavailable(f"database for {label} tests is unreachable: {exc}")
+
+
+def empty_tables(app: Flask) -> None:
+    """Delete every row, children first: each test starts from empty tables."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -67,11 +81,7 @@ def _app(request: pytest.FixtureRequest) -> Iterator[Flask]:
 def app(_app: Flask) -> Iterator[Flask]:
     """The app on SQLite and on PostgreSQL, with empty tables for each test."""
     yield _app
-    with _app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+    empty_tables(_app)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from chat.models import Conversation, Message
 from config import TestConfig
 from extensions import db
 from shop.models import Customer
-from tests.conftest import _postgres_url, service_unavailable
+from tests.conftest import _postgres_url, empty_tables, fresh_schema, service_unavailable
 
 THREADS = 12
 PER_THREAD = 15
@@ -43,12 +43,7 @@ def _store_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options},
     )
     app = create_app(config)
-    with app.app_context():
-        try:
-            db.drop_all()
-            db.create_all()
-        except sa.exc.OperationalError as exc:
-            service_unavailable(f"database for {request.param} tests is unreachable: {exc}")
+    fresh_schema(app, request.param)
     yield app
     with app.app_context():
         db.session.remove()
@@ -59,11 +54,7 @@ def _store_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 def store_app(_store_app: Flask) -> Iterator[Flask]:
     """The store's app with empty tables for each test."""
     yield _store_app
-    with _store_app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+    empty_tables(_store_app)
 
 
 @pytest.fixture
