@@ -7,6 +7,7 @@ import gettext
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -428,8 +429,18 @@ def test_narrow_screen_panel_takes_the_whole_screen(page: Page, check_a11y) -> N
     page.set_viewport_size({"width": 375, "height": 700})
     page.goto("/")
     open_chat(page)
-    box = page.get_by_role("dialog", name="Chat with us").bounding_box()
-    assert box == {"x": 0, "y": 0, "width": 375, "height": 700}
+    dialog = page.get_by_role("dialog", name="Chat with us")
+
+    def fills_the_screen() -> bool:  # the panel slides in: wait for the transition to end
+        box = dialog.bounding_box()
+        return box is not None and all(
+            abs(box[key] - want) < 0.5 for key, want in {"x": 0, "y": 0, "width": 375, "height": 700}.items()
+        )
+
+    deadline = time.monotonic() + 5
+    while not fills_the_screen() and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert fills_the_screen(), dialog.bounding_box()
     check_a11y("narrow screen, chat open")
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_role("button", name="Chat")).to_be_focused()
