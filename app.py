@@ -38,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(shop.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(payments.bp)
+    payments.init_app(app)
 
 
 def register_socketio(app: Flask) -> None:

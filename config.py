@@ -133,6 +133,32 @@ class Config:
     #: The loop never starts under TESTING (tests call chat.tasks.run_once) unless this is set.
     CHAT_TASKS_IN_TESTS = False
 
+    # Payments (payments/). `make run` starts localstripe and sets these to it; set real keys for Stripe.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
+    #: Signing secret of the webhook endpoint (whsec_...); webhooks are refused without it.
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    #: Oldest webhook signature accepted, in seconds (Stripe's default tolerance).
+    STRIPE_WEBHOOK_TOLERANCE = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE") or "300")
+    #: Unset: api.stripe.com. localstripe: http://127.0.0.1:8420.
+    STRIPE_API_BASE = (os.environ.get("STRIPE_API_BASE") or "").rstrip("/") or None
+    #: Stripe.js; localstripe serves its own at <STRIPE_API_BASE>/js.stripe.com/v3/.
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL") or (
+        f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/"
+    )
+    #: Stock of an order being paid is held this long at most (3-D Secure left unfinished, ...).
+    CHECKOUT_HOLD_MINUTES = int(os.environ.get("CHECKOUT_HOLD_MINUTES") or "15")
+    #: The shop's own country (ISO code): domestic shipping rate.
+    SHOP_COUNTRY = (os.environ.get("SHOP_COUNTRY") or "FR").upper()
+    #: Countries the shop ships to (comma-separated ISO codes); unset = every country.
+    SHIP_TO_COUNTRIES = tuple(
+        code.strip().upper() for code in os.environ.get("SHIP_TO_COUNTRIES", "").split(",") if code.strip()
+    )
+    #: Flat shipping rates in major units of SHOP_CURRENCY; free from SHIPPING_FREE_OVER (empty: never free).
+    SHIPPING_DOMESTIC = os.environ.get("SHIPPING_DOMESTIC", "4.90")
+    SHIPPING_INTERNATIONAL = os.environ.get("SHIPPING_INTERNATIONAL", "14.90")
+    SHIPPING_FREE_OVER = os.environ.get("SHIPPING_FREE_OVER", "100")
+
 
 class TestConfig(Config):
     TESTING = True

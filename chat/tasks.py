@@ -6,7 +6,9 @@ Every CHAT_TASK_INTERVAL_SECONDS, in this order:
    never gets an email;
 2. due reply emails are sent (chat/notify.py; claims keep processes from sending the same email);
 3. a change in "is any seller online" caused by heartbeats expiring (no event marks it) is pushed to
-   shoppers as `presence`.
+   shoppers as `presence`;
+4. what other packages registered in `app.extensions["periodic_tasks"]` (payments: stock holds left
+   waiting are released, order confirmations that could not be sent are retried).
 
 Started once per process by the first Socket.IO connection (`ensure_started`, from the namespaces'
 `on_connect`), through the Socket.IO server so it is a greenlet under gevent and a thread otherwise. Never
@@ -90,6 +92,9 @@ def run_once(app: Flask, now: datetime | None = None) -> None:
             if app.config["MAIL_ENABLED"]:
                 _step("send reply emails", lambda: notify.send_due(now))
             _step("check seller presence", lambda: check_presence(current))
+            # Other packages' periodic work (payments: expired stock holds, pending confirmations).
+            for name, action in app.extensions.get("periodic_tasks", {}).items():
+                _step(name, action)
         finally:
             db.session.remove()
 

@@ -295,6 +295,23 @@ class Order(db.Model):
     refunded_total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
+    # Where the order came from: the conversation it was paid in and the seller who was in it (if any),
+    # the basis for chat-attributed revenue. Names are plain FKs: shop does not import chat.
+    conversation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conversation.id", ondelete="SET NULL"), index=True
+    )
+    seller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"), index=True)
+    #: The Stripe PaymentIntent that paid it (refunds go through it).
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    # Shipping address, copied from the checkout.
+    shipping_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    address1: Mapped[str] = mapped_column(sa.String(255), default="")
+    address2: Mapped[str] = mapped_column(sa.String(255), default="")
+    city: Mapped[str] = mapped_column(sa.String(255), default="")
+    postal_code: Mapped[str] = mapped_column(sa.String(32), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    #: When the confirmation email went out (None: still to send).
+    confirmation_sent_at: Mapped[datetime | None]
 
     customer: Mapped[Customer | None] = relationship(back_populates="orders")
     lines: Mapped[list[OrderLine]] = relationship(

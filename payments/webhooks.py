@@ -1,0 +1,153 @@
+"""Stripe webhooks: the only place an order becomes paid.
+
+`handle(event)` records the event id and applies it in one transaction: a second delivery of the same event
+(a retry, or two deliveries racing) finds the id taken and does nothing. Events may come in any order: a
+`payment_failed` after `succeeded` changes nothing (the checkout is paid); a `succeeded` after a failure or
+an expired hold takes the stock again, or, when it is gone, refunds the payment and says so in the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from extensions import db
+from payments import checkout as checkouts
+from payments import emails
+from payments import stripe_gateway as gateway
+from payments.models import Checkout, StripeEvent
+from payments.orders import confirmation_text, create_from_checkout, post_order_message
+from shop.formatting import money
+from shop.models import Order
+
+log = logging.getLogger(__name__)
+
+HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed")
+
+
+@dataclass
+class Outcome:
+    """What to do once the event's transaction has committed (talking to people and to Stripe)."""
+
+    duplicate: bool = False
+    order_id: int | None = None
+    refund: tuple[str, int, str] | None = None  # intent id, amount, idempotency key
+    refund_note: tuple[int, str] | None = None  # conversation id, text
+    failed: tuple[int, int, str] | None = None  # checkout id, attempt, reason
+    notes: list[str] = field(default_factory=list)
+
+
+def handle(event: gateway.Event) -> Outcome:
+    outcome = Outcome()
+    try:
+        with db.session.begin_nested():
+            db.session.add(StripeEvent(id=event.id, type=event.type))
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        outcome.duplicate = True
+        return outcome
+    if event.type in HANDLED and event.intent is not None:
+        if event.type == "payment_intent.succeeded":
+            _succeeded(event.intent, outcome)
+        else:
+            _failed(event.intent, outcome)
+    db.session.commit()  # the event id and its effects, together
+    _after_commit(outcome)
+    return outcome
+
+
+def _checkout_for(intent: gateway.Intent) -> Checkout | None:
+    stmt = sa.select(Checkout).where(Checkout.payment_intent_id == intent.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # concurrent events about one payment take turns
+    return db.session.scalar(stmt)
+
+
+def _succeeded(intent: gateway.Intent, outcome: Outcome) -> None:
+    checkout = _checkout_for(intent)
+    if checkout is None:
+        token = intent.metadata.get("checkout")
+        known = token and db.session.scalar(sa.select(Checkout.id).where(Checkout.token == token))
+        if known:
+            # An older attempt of a checkout charged after all (its intent was replaced): give it back.
+            outcome.refund = (intent.id, intent.amount, f"stale-{intent.id}")
+            outcome.notes.append(f"refunding stale attempt {intent.id} of checkout {token}")
+        else:
+            log.info("payment %s is not from a checkout of this shop; ignored", intent.id)
+        return
+    if checkout.status in ("paid", "cancelled"):
+        return
+    if intent.amount != checkout.total or intent.currency != checkout.currency.upper():
+        log.error("payment %s: amount %s %s does not match checkout %s", intent.id, intent.amount,
+                  intent.currency, checkout.token)  # fmt: skip
+        outcome.refund = (intent.id, intent.amount, f"mismatch-{intent.id}")
+        return
+    if not checkout.holds_active:
+        # The attempt had been given up (declined, expired) and its stock released: take it again.
+        savepoint = db.session.begin_nested()
+        snapshot, missing = checkouts._hold(checkouts.frozen_quote(checkout))
+        if missing is not None:
+            savepoint.rollback()
+            _cancel_and_refund(checkout, intent, missing.title, outcome)
+            return
+        savepoint.commit()
+        checkout.lines = snapshot
+    checkout.status = "paid"
+    checkout.holds_active = False
+    checkout.last_error = ""
+    order = create_from_checkout(checkout, intent.charge_id)
+    db.session.flush()
+    outcome.order_id = order.id
+
+
+def _cancel_and_refund(checkout: Checkout, intent: gateway.Intent, title: str, outcome: Outcome) -> None:
+    """Paid after the stock went to someone else: no order, the money goes back, the chat says so."""
+    checkout.status = "cancelled"
+    checkout.holds_active = False
+    checkout.last_error = f"{title} sold out before the payment arrived; refunded"
+    outcome.refund = (intent.id, intent.amount, f"soldout-{intent.id}")
+    if checkout.conversation_id:
+        outcome.refund_note = (
+            checkout.conversation_id,
+            f"Sorry, {title} sold out while your payment was being confirmed. "
+            f"Your payment of {money(intent.amount, intent.currency)} has been refunded in full.",
+        )
+
+
+def _failed(intent: gateway.Intent, outcome: Outcome) -> None:
+    checkout = _checkout_for(intent)
+    if checkout is None or checkout.status not in ("paying", "requires_action", "processing"):
+        return  # paid already (events out of order), or not ours
+    outcome.failed = (checkout.id, checkout.attempt, intent.error_message or "Your card was declined.")
+
+
+def _after_commit(outcome: Outcome) -> None:
+    if outcome.failed:
+        checkouts.fail_attempt(*outcome.failed)
+    if outcome.order_id is not None:
+        order = db.session.get(Order, outcome.order_id)
+        post_order_message(order, "confirmed", confirmation_text(order))
+        emails.send_soon(current_app._get_current_object(), order.id)
+    if outcome.refund:
+        intent_id, amount, key = outcome.refund
+        try:
+            gateway.refund(intent_id, amount, key)
+        except (gateway.GatewayError, gateway.CardDeclined):
+            log.exception("automatic refund of %s failed: refund it from the Stripe dashboard", intent_id)
+    if outcome.refund_note:
+        from chat import broadcast
+        from chat.messages import Draft
+
+        conversation_id, text = outcome.refund_note
+        broadcast.post(
+            Draft(
+                conversation_id=conversation_id,
+                sender_kind="system",
+                type="system",
+                text=text,
+                data={"event": "refunded_sold_out", "name": text},
+            )
+        )
