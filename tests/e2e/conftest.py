@@ -68,6 +68,11 @@ class LiveServer:
     url: str
     env: dict[str, str]
 
+    @property
+    def localstripe(self) -> str:
+        """The fake Stripe run.sh started for this server (its API, Stripe.js and webhook sender)."""
+        return f"http://127.0.0.1:{self.env['LOCALSTRIPE_PORT']}"
+
     def flask(self, *args: str, input: str | None = None) -> str:
         """Run a `flask --app app ...` command against the live server's database; returns its output."""
         venv = Path(self.env["VENV"])
@@ -93,7 +98,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "SECRET_KEY": "e2e-secret",
         "ACCESS_LOG": "",
         "VENV": str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv"))),
+        # Payments through a fresh localstripe started by run.sh on a port of its own (never real Stripe).
+        "LOCALSTRIPE_PORT": str(free_port()),
+        "LOCALSTRIPE_ARGS": "--from-scratch",
     }
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
+                "STRIPE_JS_URL"):  # fmt: skip
+        env.pop(key, None)
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
