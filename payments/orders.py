@@ -125,6 +125,9 @@ def post_order_message(order: Order, event: str, text: str, **extra: Any) -> Non
             data={"event": event, "order": order_data(order), **extra},
         )
     )
+    customer = db.session.get(Customer, order.customer_id) if order.customer_id else None
+    if customer is not None:
+        broadcast.push_context(customer)  # the seller's panel: orders and total spent
 
 
 def confirmation_text(order: Order) -> str:
