@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -278,7 +279,8 @@ def order_status(token: str):
     order = orders.get_by_token(token)
     if order is None:
         abort(404)
-    return render_template("shop/order.html", order=order)
+    names = (get_locale() or Locale("en")).territories
+    return render_template("shop/order.html", order=order, country_name=lambda code: names.get(code, code))
 
 
 @bp.route("/locale/<code>")
