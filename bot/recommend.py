@@ -1,0 +1,233 @@
+"""Recommendations: similar products, products that go well together, personal picks, popular products.
+
+All return ProductDocs from the catalog index (visible products only). The same functions feed the bot's
+replies and the "You may also like" block of product pages (`you_may_also_like`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from bot import lexicon
+from bot.search import CatalogIndex, ProductDoc, get_index
+from chat.models import PageView
+from extensions import db
+from shop.models import Cart, CartLine, Order, OrderLine, Variant, utcnow
+
+#: Orders that count as bought (a pending or cancelled order is not a purchase).
+BOUGHT_STATUSES = ("paid", "fulfilled", "partially_refunded")
+#: How far back "popular" and personal history look.
+POPULAR_WINDOW = timedelta(days=90)
+HISTORY_VIEWS = 30
+POPULAR_CACHE_SECONDS = 300.0
+#: Weight of each signal of interest in a product for personal picks.
+INTEREST = {"bought": 3.0, "carted": 2.0, "viewed": 1.0}
+
+
+def similar(product_id: int, limit: int = 4, index: CatalogIndex | None = None) -> list[ProductDoc]:
+    """Products like this one: same words (weighted by field and rarity), type, colours, price range."""
+    index = index or get_index()
+    doc = index.docs.get(product_id)
+    if doc is None:
+        return []
+    # The product's most telling words: title, type, tags and attributes, rarest first.
+    telling = [t for t, w in doc.terms.items() if w >= 1.2]
+    own = sorted(telling, key=lambda t: -index.idf(t) * doc.terms[t])[:12]
+    scores = index.score_terms(own)
+    ranked = []
+    for other_id, (_matched, score) in scores.items():
+        if other_id == product_id:
+            continue
+        other = index.docs[other_id]
+        if doc.product_type and other.product_type == doc.product_type:
+            score += 2.0
+        score += 1.0 * len(doc.colours & other.colours)
+        low, high = sorted((doc.price_min or 1, other.price_min or 1))
+        score += 1.5 * low / high  # close prices are more alike
+        if other.handle in doc.related:
+            score += 10.0
+        ranked.append((score, other_id))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [index.docs[i] for _, i in ranked[:limit]]
+
+
+def bought_together(handle: str, limit: int = 8) -> list[tuple[str, int]]:
+    """(handle, number of orders) of products bought in the same orders as this one, most often first."""
+    orders = (
+        sa.select(OrderLine.order_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLine.product_handle == handle, Order.status.in_(BOUGHT_STATUSES))
+    )
+    count = sa.func.count(sa.distinct(OrderLine.order_id))
+    stmt = (
+        sa.select(OrderLine.product_handle, count)
+        .where(OrderLine.order_id.in_(orders), OrderLine.product_handle != handle)
+        .group_by(OrderLine.product_handle)
+        .order_by(count.desc(), OrderLine.product_handle)
+        .limit(limit)
+    )
+    return [(handle, n) for handle, n in db.session.execute(stmt)]
+
+
+def complementary(product_id: int, limit: int = 4, index: CatalogIndex | None = None) -> list[ProductDoc]:
+    """Products that go well with this one: the shop's own links (Shopify's complementary products
+    metafield, tags naming another product), then what was bought with it, then related kinds of
+    product (a table -> chairs and cushions; a plant -> pots)."""
+    index = index or get_index()
+    doc = index.docs.get(product_id)
+    if doc is None:
+        return []
+    picks: dict[int, ProductDoc] = {}
+
+    def take(candidates: Iterable[ProductDoc | None]) -> None:
+        for other in candidates:
+            if other is not None and other.id != product_id and len(picks) < limit:
+                picks.setdefault(other.id, other)
+
+    take(index.by_handle.get(h) for h in doc.links)
+    # Products whose own links name this one go well with it too.
+    if len(picks) < limit:
+        take(other for other in index if doc.handle in other.links)
+    take(index.by_handle.get(h) for h, _n in bought_together(doc.handle))
+    if len(picks) < limit:
+        wanted = [c for concept in doc.concepts for c in lexicon.GOES_WITH.get(concept, [])]
+        scores = index.score_terms(dict.fromkeys(wanted))
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][1], kv[0]))
+        take(index.docs[i] for i, _ in ranked if not (index.docs[i].concepts & doc.concepts))
+    return list(picks.values())[:limit]
+
+
+def _popular_counts() -> Counter[int]:
+    since = utcnow() - POPULAR_WINDOW
+    counts: Counter[int] = Counter()
+    sold = (
+        sa.select(Variant.product_id, sa.func.sum(OrderLine.quantity))
+        .join(OrderLine, OrderLine.variant_id == Variant.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.status.in_(BOUGHT_STATUSES), Order.created_at >= since)
+        .group_by(Variant.product_id)
+    )
+    for product_id, n in db.session.execute(sold):
+        counts[product_id] += 3 * int(n)
+    viewed = (
+        sa.select(PageView.product_id, sa.func.count(PageView.id))
+        .where(PageView.product_id.is_not(None), PageView.viewed_at >= since)
+        .group_by(PageView.product_id)
+    )
+    for product_id, n in db.session.execute(viewed):
+        counts[product_id] += int(n)
+    return counts
+
+
+_POPULAR_CACHE: dict[int, tuple[float, Counter[int]]] = {}
+
+
+def popular(
+    limit: int = 4, exclude: Iterable[int] = (), index: CatalogIndex | None = None
+) -> list[ProductDoc]:
+    """Best sellers and most viewed of the last 90 days; then featured and newest products."""
+    index = index or get_index()
+    key = id(current_app._get_current_object())
+    cached = _POPULAR_CACHE.get(key)
+    if cached is None or time.monotonic() - cached[0] > POPULAR_CACHE_SECONDS:
+        cached = _POPULAR_CACHE[key] = (time.monotonic(), _popular_counts())
+    counts = cached[1]
+    excluded = set(exclude)
+    featured = {d.id for d in index if "featured" in {t.lower() for t in d.tags}}
+    ranked = sorted(
+        (d for d in index if d.id not in excluded),
+        key=lambda d: (-counts.get(d.id, 0), d.id not in featured, -d.id),
+    )
+    return ranked[:limit]
+
+
+def interests(customer_id: int) -> dict[int, float]:
+    """Product id -> how much this shopper showed interest (bought > carted > viewed, recent views more)."""
+    weights: Counter[int] = Counter()
+    views = db.session.scalars(
+        sa.select(PageView.product_id)
+        .where(PageView.customer_id == customer_id, PageView.product_id.is_not(None))
+        .order_by(PageView.viewed_at.desc(), PageView.id.desc())
+        .limit(HISTORY_VIEWS)
+    )
+    for rank, product_id in enumerate(views):
+        weights[product_id] += INTEREST["viewed"] / (1 + rank / 5)
+    carted = sa.select(Variant.product_id).join(CartLine, CartLine.variant_id == Variant.id)
+    carted = carted.join(Cart, Cart.id == CartLine.cart_id).where(
+        Cart.customer_id == customer_id, Cart.status == "open"
+    )
+    for product_id in db.session.scalars(carted):
+        weights[product_id] += INTEREST["carted"]
+    bought = (
+        sa.select(Variant.product_id)
+        .join(OrderLine, OrderLine.variant_id == Variant.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.customer_id == customer_id, Order.status.in_(BOUGHT_STATUSES))
+    )
+    for product_id in db.session.scalars(bought):
+        weights[product_id] += INTEREST["bought"]
+    return dict(weights)
+
+
+def owned(customer_id: int) -> set[int]:
+    """Products this shopper has in the cart or bought: not worth recommending again."""
+    carted = (
+        sa.select(Variant.product_id)
+        .join(CartLine, CartLine.variant_id == Variant.id)
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .where(Cart.customer_id == customer_id, Cart.status == "open")
+    )
+    bought = (
+        sa.select(Variant.product_id)
+        .join(OrderLine, OrderLine.variant_id == Variant.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.customer_id == customer_id, Order.status.in_(BOUGHT_STATUSES))
+    )
+    return set(db.session.scalars(carted.union(bought)))
+
+
+def personalised(customer_id: int, limit: int = 4, index: CatalogIndex | None = None) -> list[ProductDoc]:
+    """Picks for this shopper from what they viewed, carted and bought: things like what they looked at
+    and things that go with what they own; popular products when there is no history."""
+    index = index or get_index()
+    seeds = sorted(interests(customer_id).items(), key=lambda kv: -kv[1])[:5]
+    skip = owned(customer_id)
+    scores: Counter[int] = Counter()
+    for product_id, weight in seeds:
+        for rank, doc in enumerate(similar(product_id, 6, index)):
+            scores[doc.id] += weight / (1 + rank)
+        if product_id in skip:  # owned: what goes with it is the better suggestion
+            for rank, doc in enumerate(complementary(product_id, 4, index)):
+                scores[doc.id] += 1.5 * weight / (1 + rank)
+    for product_id in skip:
+        scores.pop(product_id, None)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    picks = [index.docs[i] for i, _ in ranked if i in index.docs][:limit]
+    if len(picks) < limit:
+        picks += popular(limit - len(picks), exclude=skip | {d.id for d in picks}, index=index)
+    return picks
+
+
+def you_may_also_like(
+    product_id: int, customer_id: int | None = None, limit: int = 4, index: CatalogIndex | None = None
+) -> list[ProductDoc]:
+    """The product page's "You may also like": what goes with it, what is like it, then (for a known
+    shopper) personal picks, then popular products; never the product itself or what the shopper owns."""
+    index = index or get_index()
+    skip = {product_id} | (owned(customer_id) if customer_id else set())
+    picks: dict[int, ProductDoc] = {}
+    sources = [complementary(product_id, limit, index)[: (limit + 1) // 2], similar(product_id, limit, index)]
+    if customer_id:
+        sources.append(personalised(customer_id, limit, index))
+    sources.append(popular(limit * 2, exclude=skip, index=index))
+    for source in sources:
+        for doc in source:
+            if doc.id not in skip and len(picks) < limit:
+                picks.setdefault(doc.id, doc)
+    return list(picks.values())
