@@ -38,7 +38,9 @@ def similar(product_id: int, limit: int = 4, index: CatalogIndex | None = None) 
         return []
     # The product's most telling words: title, type, tags and attributes, rarest first.
     telling = [t for t, w in doc.terms.items() if w >= 1.2]
-    own = sorted(telling, key=lambda t: -index.idf(t) * doc.terms[t])[:12]
+    # Words on more than a fifth of the catalog say little and cost much; keep them only if nothing else.
+    rare = [t for t in telling if len(index.postings.get(t, ())) * 5 <= len(index)] or telling
+    own = sorted(rare, key=lambda t: -index.idf(t) * doc.terms[t])[:8]
     scores = index.score_terms(own)
     ranked = []
     for other_id, (_matched, score) in scores.items():

@@ -17,7 +17,7 @@ from flask import current_app
 
 from bot import faq, recommend
 from bot.lexicon import COLOUR_OF
-from bot.search import CatalogIndex, ProductDoc, VariantDoc, get_index, variant_size
+from bot.search import CatalogIndex, ProductDoc, VariantDoc, get_index
 from bot.understand import Understanding, understand
 from extensions import db
 from shop.models import Variant
@@ -139,7 +139,7 @@ def choose_variant(doc: ProductDoc, u: Understanding) -> VariantDoc | None:
     message = set(u.normalized.split())
     scored = []
     for variant in doc.variants:
-        score = 2 * len(set(u.slots.sizes) & variant_size(variant))
+        score = 2 * len(set(u.slots.sizes) & variant.sizes)
         score += sum(1 for w in variant.option_words if w in message and not w.isdigit())
         compact = "".join(variant.options).replace(" ", "").lower()
         score += sum(2 for d in u.slots.dimensions if d.replace(" ", "") in compact)

@@ -12,6 +12,7 @@ variant prices; colours filter on option values, tags, title and colour attribut
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 import time
@@ -56,6 +57,13 @@ for _group in lexicon.SYNONYMS:
         _SYNONYM_OF[_w] = _SYNONYM_OF.get(_w, frozenset()) | _stems
 
 
+#: Stem -> the canonical word of its synonym group ("chaise" -> "chair"), for "what goes with" rules.
+CONCEPT_OF: dict[str, str] = {}
+for _group in reversed(lexicon.SYNONYMS):
+    for _w in _group:
+        CONCEPT_OF[stem(_w)] = _group[0]
+
+
 def expand(term: str) -> frozenset[str]:
     """A query word and its synonyms in both languages ("chaise" -> {"chaise", "chair", "seat", ...})."""
     return _SYNONYM_OF.get(term, frozenset()) | {term}
@@ -68,6 +76,8 @@ class VariantDoc:
     price: int
     #: Folded option words, for "the medium one" and colour/size matching.
     option_words: frozenset[str]
+    #: Size letters the variant answers to ("M - Ø 45 cm" -> {"M"}).
+    sizes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -92,45 +102,35 @@ class ProductDoc:
     colours: frozenset[str]
     #: Stemmed word -> best field weight.
     terms: dict[str, float] = field(default_factory=dict)
+    #: Canonical product words of the title and type ("chair", "pot"), see CONCEPT_OF.
+    concepts: frozenset[str] = frozenset()
 
-    @property
-    def price_min(self) -> int:
-        return min((v.price for v in self.variants), default=0)
-
-    @property
-    def price_max(self) -> int:
-        return max((v.price for v in self.variants), default=0)
+    #: Cheapest and dearest variant prices, minor units.
+    price_min: int = 0
+    price_max: int = 0
 
     def in_budget(self, low: int | None, high: int | None) -> bool:
+        if low is None and high is None:
+            return True
         return any(
             (low is None or v.price >= low) and (high is None or v.price <= high) for v in self.variants
         )
 
     def has_size(self, sizes: Iterable[str]) -> bool:
         wanted = set(sizes)
-        return any(variant_size(v) & wanted for v in self.variants)
-
-    @property
-    def concepts(self) -> frozenset[str]:
-        """Canonical product words (first of each synonym group) of the title and type: "chair", "pot"."""
-        found = set()
-        for word in (*words(self.title), *words(self.product_type)):
-            for group in lexicon.SYNONYMS:
-                if stem(word) in {stem(w) for w in group}:
-                    found.add(group[0])
-        return frozenset(found)
+        return any(v.sizes & wanted for v in self.variants)
 
 
-def variant_size(variant: VariantDoc) -> set[str]:
+def variant_size(options: Iterable[str]) -> frozenset[str]:
     """Size letters a variant answers to: "M", "Medium", "M - Ø 45 cm" -> {"M"}."""
     sizes = set()
-    for option in variant.options:
+    for option in options:
         option_words = words(option)
         if option_words and option_words[0] in lexicon.SIZE_VALUE:
             sizes.add(lexicon.SIZE_VALUE[option_words[0]])
         joined = " ".join(option_words)
         sizes.update(size for phrase, size in lexicon.SIZE_OF.items() if f" {phrase} " in f" {joined} ")
-    return sizes
+    return frozenset(sizes)
 
 
 def _split_handles(value: object) -> list[str]:
@@ -151,7 +151,13 @@ def make_doc(product: Product, handles: set[str]) -> ProductDoc:
     links = [h for _, v in _metafield(metafields, COMPLEMENTARY_METAFIELDS) for h in _split_handles(v)]
     related = [h for _, v in _metafield(metafields, RELATED_METAFIELDS) for h in _split_handles(v)]
     variants = tuple(
-        VariantDoc(v.id, tuple(v.options), v.price, frozenset(w for o in v.options for w in words(o)))
+        VariantDoc(
+            v.id,
+            tuple(v.options),
+            v.price,
+            frozenset(w for o in v.options for w in words(o)),
+            variant_size(v.options),
+        )
         for v in product.variants
     )
     body = html_to_text(product.body_html or "")
@@ -188,6 +194,13 @@ def make_doc(product: Product, handles: set[str]) -> ProductDoc:
         related=tuple(related),
         colours=colours,
         terms=terms,
+        price_min=min((v.price for v in variants), default=0),
+        price_max=max((v.price for v in variants), default=0),
+        concepts=frozenset(
+            CONCEPT_OF[key]
+            for w in (*words(product.title), *words(product.product_type or ""))
+            if (key := stem(w)) in CONCEPT_OF
+        ),
     )
 
 
@@ -255,11 +268,14 @@ class CatalogIndex:
 
     def score_terms(self, terms: Iterable[str]) -> dict[int, tuple[int, float]]:
         """Product id -> (words matched, score) for the words that occur in the catalog at all."""
-        scores: dict[int, tuple[int, float]] = {}
-        for term in terms:
+        matched: dict[int, int] = {}
+        total: dict[int, float] = {}
+        groups = {expand(term): term for term in terms}  # "terre cuite" is one word for search
+        for group, term in groups.items():
             best: dict[int, float] = {}
+            get = best.get
             own_idf = self.idf(term) if term in self.postings else math.inf
-            for alternative in expand(term):
+            for alternative in group:
                 posting = self.postings.get(alternative)
                 if not posting:
                     continue
@@ -267,12 +283,13 @@ class CatalogIndex:
                 factor = min(self.idf(alternative), own_idf) * (1.0 if alternative == term else 0.8)
                 for doc_id, weight in posting.items():
                     value = weight * factor
-                    if value > best.get(doc_id, 0.0):
+                    if value > get(doc_id, 0.0):
                         best[doc_id] = value
+            matched_get, total_get = matched.get, total.get
             for doc_id, value in best.items():
-                matched, score = scores.get(doc_id, (0, 0.0))
-                scores[doc_id] = (matched + 1, score + value)
-        return scores
+                matched[doc_id] = matched_get(doc_id, 0) + 1
+                total[doc_id] = total_get(doc_id, 0.0) + value
+        return {doc_id: (n, total[doc_id]) for doc_id, n in matched.items()}
 
     def search(self, slots: Slots, limit: int = 6, exclude: Iterable[int] = ()) -> list[Hit]:
         """Products for a search's slots, best first (see the module's docstring for the ranking)."""
@@ -297,15 +314,18 @@ class CatalogIndex:
             else:  # no product says so in its attributes: fall back to the description
                 colour_words = {w for c in wanted for w in lexicon.COLOURS[c]}
                 candidates = [c for c in candidates if colour_words & set(words(c[0].body_text))] or []
-        hits = []
-        for doc, matched, score in candidates:
-            if slots.sizes and doc.has_size(slots.sizes):
-                score += 1.0
-            if slots.dimensions and any(d.replace(" ", "") in _compact(doc) for d in slots.dimensions):
-                score += 1.0
-            hits.append(Hit(doc, score, matched))
-        hits.sort(key=lambda h: (-h.matched, -h.score, h.doc.price_min, h.doc.id))
-        return hits[:limit]
+        sizes = set(slots.sizes)
+        if sizes or slots.dimensions:
+            candidates = [(doc, m, s + self._fit(doc, sizes, slots.dimensions)) for doc, m, s in candidates]
+        best = heapq.nsmallest(limit, candidates, key=lambda c: (-c[1], -c[2], c[0].price_min, c[0].id))
+        return [Hit(doc, score, matched) for doc, matched, score in best]
+
+    @staticmethod
+    def _fit(doc: ProductDoc, sizes: set[str], dimensions: tuple[str, ...]) -> float:
+        bonus = 1.0 if sizes and doc.has_size(sizes) else 0.0
+        if dimensions and any(d.replace(" ", "") in _compact(doc) for d in dimensions):
+            bonus += 1.0
+        return bonus
 
 
 def _compact(doc: ProductDoc) -> str:

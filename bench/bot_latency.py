@@ -1,0 +1,100 @@
+"""Bot reply time (server side, no network) on a large catalog, against a bare baseline in the same run.
+
+    .venv/bin/python bench/bot_latency.py [--products 10000] [--rounds 20] [--database-url URL]
+
+Generates the storefront bench's catalog (bench/storefront.py) in a temporary SQLite database (or the given
+one, whose tables are dropped and recreated), builds the bot's index once (timed apart), then times
+`bot.reply.respond` (understanding, search, recommendations, FAQ) over a mix of shopper messages in English
+and French with typos. The baseline is the bare keyword match: a dict lookup of each message's words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app import create_app
+from bench.storefront import generate
+from bot.reply import BotContext, respond
+from bot.search import get_index, reset_index
+from config import TestConfig
+from extensions import db
+from shop.text import words
+
+#: (message, product on screen?) - a realistic mix: mostly searches, then questions about a product.
+MESSAGES = [
+    ("hi", False),
+    ("a round table under 150", False),
+    ("I'm looking for a blue teak chair", False),
+    ("je cherche une lanterne solaire entre 20 et 40 euros", False),
+    ("pot en terre cuite pour l'exterieur", False),
+    ("chaise pliante verte moins de 50 €", False),
+    ("rattan lantren", False),
+    ("do you have large ceramic mugs", False),
+    ("coussin gris", False),
+    ("how much is it?", True),
+    ("what sizes does it come in", True),
+    ("is it in stock", True),
+    ("show me similar ones", True),
+    ("what goes with this?", True),
+    ("add the medium one", True),
+    ("c'est trop cher", True),
+    ("where is my ordr", False),
+    ("quels sont les frais de port", False),
+    ("talk to a human", False),
+    ("tell me a joke", False),
+]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, int(len(ordered) * fraction) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            started = time.perf_counter()
+            generate(args.products)
+            print(f"generated {args.products} products in {time.perf_counter() - started:.1f}s")
+            reset_index()
+            started = time.perf_counter()
+            index = get_index()
+            print(f"bot index built once in {time.perf_counter() - started:.2f}s ({len(index)} products)")
+            product_id = index.by_handle["product-42"].id
+            keywords = dict.fromkeys(("hi", "order", "cart", "shipping", "table", "chair"), True)
+            baseline, samples = [], []
+            for _ in range(args.rounds):
+                for text, on_product in MESSAGES:
+                    start = time.perf_counter()
+                    any(keywords.get(w) for w in words(text))
+                    baseline.append((time.perf_counter() - start) * 1000)
+                    start = time.perf_counter()
+                    respond(text, BotContext(product_id=product_id if on_product else None))
+                    samples.append((time.perf_counter() - start) * 1000)
+                    db.session.rollback()  # as after each chat event: no session state carried over
+        bare = statistics.median(baseline)
+        p50, p95 = statistics.median(samples), percentile(samples, 0.95)
+        print(f"bare keyword match: p50 {bare:.4f} ms")
+        print(f"bot reply ({len(samples)} messages): p50 {p50:.2f} ms, p95 {p95:.2f} ms (target p95 < 25 ms)")
+        print(f"ratio p50 / bare: {p50 / bare:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
