@@ -53,7 +53,11 @@
     emailInput: document.getElementById("chat-email-input"),
     emailError: q("email-error"),
     compose: q("compose"),
-    input: document.getElementById("chat-input")
+    input: document.getElementById("chat-input"),
+    checkout: q("checkout"),
+    orders: q("orders"),
+    actionsError: q("actions-error"),
+    checkoutTemplate: q("checkout-template")
   };
 
   // --- Storage (localStorage may be unavailable: private modes, full quota) ------------------------------
@@ -208,18 +212,26 @@
 
   // --- Rendering -----------------------------------------------------------------------------------------
 
+  var CARD_STRINGS = ["view", "you", "checkout_title", "subtotal", "discount", "shipping", "total", "refunded",
+    "view_order", "order_title", "order_confirmed", "order_refund_event", "order_pending", "order_paid",
+    "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded"];
+
   function renderOptions() {
+    var strings = {};
+    CARD_STRINGS.forEach(function (key) { strings[key] = S[key]; });
     return {
       viewer: "shopper",
       locale: locale,
-      strings: { view: S.view, you: S.you },
+      strings: strings,
       mineLabel: S.you,
       systemTexts: {
         claimed: S.system_claimed,
         transferred: S.system_transferred,
         resolved: S.system_resolved,
         reopened: S.system_reopened,
-        email_left: S.system_email_left
+        email_left: S.system_email_left,
+        payment_failed: S.system_payment_failed,
+        no_orders: S.system_no_orders
       }
     };
   }
@@ -259,6 +271,7 @@
     state.conversationId = id;
     storage.set("active", true);
     if (switched) {
+      if (checkout) checkout.reset();
       state.messages = {};
       state.maxSeq = state.lastSeq = state.shopperReadSeq = state.reportedReadSeq = state.sellerReadSeq = 0;
       ui.list.querySelectorAll("[data-seq]").forEach(function (node) { node.remove(); });
@@ -294,6 +307,7 @@
       }
     }
     ui.list.insertBefore(item, before);
+    if (checkoutFlow()) checkout.onMessage(message, item);
     state.maxSeq = Math.max(state.maxSeq, message.seq);
     state.lastSeq = Math.max(state.lastSeq, message.seq);
     return true;
@@ -732,6 +746,65 @@
     items.forEach(renderPending);
     updateEmpty();
   }
+
+  // --- Checkout and orders (docs/checkout.md; the payment form is chat-checkout.js) -------------------------
+
+  var checkout = null;
+
+  // chat-checkout.js is loaded after this script: looked up when first needed.
+  function checkoutFlow() {
+    if (!checkout && window.ChatCheckout && ui.checkoutTemplate) {
+      checkout = window.ChatCheckout.create({
+        strings: S,
+        template: ui.checkoutTemplate,
+        focusAfter: function () {
+          var links = ui.list.querySelectorAll(".chat-order__view");
+          (links[links.length - 1] || ui.input).focus();
+        },
+        // While paying, the checkout asks for the email: the "replies by email" form would be a second one.
+        onForm: function (shown) { root.classList.toggle("is-paying", shown); },
+        // The cart changed before paying: the card shows the new lines and amounts (what Pay now charges).
+        redraw: function (host, current) {
+          var card = host.querySelector(".chat-checkout");
+          var lines = (current.lines || []).filter(function (line) { return line.available !== false; });
+          var data = { checkout: Object.assign({}, current, { lines: lines }) };
+          if (card) card.replaceWith(ChatRender.RENDERERS.checkout({ type: "checkout", data: data }, renderOptions()));
+        }
+      });
+    }
+    return checkout;
+  }
+
+  function setActionsError(text) {
+    if (ui.actionsError.textContent !== (text || "")) ui.actionsError.textContent = text || "";
+  }
+
+  // Both calls post their answer as messages in the conversation; the socket brings them here. While one is
+  // in flight its button is aria-disabled (a disabled button would drop the keyboard focus).
+  function shopAction(button, path, then) {
+    if (!checkoutFlow() || button.getAttribute("aria-disabled") === "true") return;
+    setActionsError("");
+    button.setAttribute("aria-disabled", "true");
+    start();
+    window.ChatCheckout.request("POST", path, {}, S.unreachable).then(function (res) {
+      button.removeAttribute("aria-disabled");
+      if (!res.ok) {
+        setActionsError(res.error.message || S.unreachable);
+        return;
+      }
+      storage.set("active", true); // the conversation may have begun with this message
+      if (then) then(res);
+    });
+  }
+
+  ui.checkout.addEventListener("click", function () {
+    shopAction(ui.checkout, "/payments/checkout", function (res) {
+      if (res.checkout && res.checkout.token) checkout.expect(res.checkout.token);
+    });
+  });
+  ui.orders.addEventListener("click", function () {
+    shopAction(ui.orders, "/payments/orders/status");
+  });
 
   // --- The panel -----------------------------------------------------------------------------------------
 

@@ -31,7 +31,9 @@
     lastSeq: 0, // highest seq shown in the pane
     shopperReadSeq: 0,
     sentReadSeq: 0,
-    outbox: loadOutbox() // replies not acknowledged yet, oldest first
+    outbox: loadOutbox(), // replies not acknowledged yet, oldest first
+    context: null, // the open conversation's Context, as last drawn
+    refundDrafts: {} // order id -> amount typed in its refund field (kept when the context is redrawn)
   };
 
   function $(id) { return document.getElementById(id); }
@@ -52,6 +54,7 @@
     transferSelect: $("transfer-select"),
     transfer: $("transfer-button"),
     resolve: $("resolve-button"),
+    checkout: $("checkout-button"),
     paneError: $("conversation-error"),
     scroller: $("message-log"),
     log: $("message-list"),
@@ -160,6 +163,25 @@
     });
   }
 
+  // The payments calls are HTTP (docs/checkout.md): JSON with the CSRF header; same answer shape as the socket.
+  function postJSON(url, body) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    var failed = { ok: false, error: { code: "timeout", message: S.timeout } };
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": meta ? meta.content : ""
+      },
+      body: JSON.stringify(body || {})
+    }).then(function (response) {
+      return response.json().then(function (data) { return data && typeof data === "object" ? data : failed; },
+        function () { return failed; });
+    }, function () { return failed; });
+  }
+
   function setConnection(text, withLink) {
     ui.connection.textContent = text || "";
     if (withLink) {
@@ -213,6 +235,10 @@
 
   function applyHello(res) {
     ME.name = res.seller.name;
+    if (res.seller.role && res.seller.role !== ME.role) {
+      ME.role = res.seller.role; // promoted or demoted since the page was served: refund controls follow
+      if (state.context) renderContext(state.context);
+    }
     state.sellers = new Map();
     res.sellers.forEach(function (seller) { state.sellers.set(seller.id, seller); });
     upsertSeller(res.seller, true);
@@ -509,6 +535,8 @@
     showError(ui.paneError, "");
     showError(ui.replyError, "");
     hideSuggestions();
+    state.context = null;
+    state.refundDrafts = {};
     ui.placeholder.hidden = true;
     ui.pane.hidden = false;
     ui.search.hidden = false;
@@ -556,14 +584,22 @@
   var RENDER_OPTIONS = {
     viewer: "seller",
     locale: LOCALE,
-    strings: { view: S.view, you: S.you },
+    // Checkout and order cards: labels and order statuses in this seller's language.
+    strings: ["view", "you", "checkout_title", "subtotal", "discount", "shipping", "total", "refunded", "view_order",
+      "order_title", "order_confirmed", "order_refund_event", "order_pending", "order_paid", "order_fulfilled",
+      "order_cancelled", "order_refunded", "order_partially_refunded"].reduce(function (strings, key) {
+      strings[key] = S[key];
+      return strings;
+    }, {}),
     // System notes in this seller's language (the stored text is English).
     systemTexts: {
       claimed: S.system_claimed,
       transferred: S.system_transferred,
       resolved: S.system_resolved,
       reopened: S.system_reopened,
-      email_left: S.system_email_left
+      email_left: S.system_email_left,
+      payment_failed: S.system_payment_failed,
+      no_orders: S.system_no_orders
     }
   };
 
@@ -812,6 +848,17 @@
   }
 
   ui.claim.addEventListener("click", function () { act(ui.claim, "claim", {}, ui.reply); });
+  // The card arrives as a message in the open conversation, like any other.
+  ui.checkout.addEventListener("click", function () {
+    var id = state.openId;
+    if (!id || ui.checkout.getAttribute("aria-disabled") === "true") return;
+    showError(ui.paneError, "");
+    ui.checkout.setAttribute("aria-disabled", "true"); // not `disabled`: that would drop the keyboard focus
+    postJSON("/payments/seller/conversations/" + id + "/checkout").then(function (res) {
+      ui.checkout.removeAttribute("aria-disabled");
+      if (id === state.openId && !res.ok) showError(ui.paneError, res.error.message);
+    });
+  });
   ui.resolve.addEventListener("click", function () { act(ui.resolve, "resolve", {}, ui.title); });
   ui.transfer.addEventListener("click", function () {
     var target = Number(ui.transferSelect.value);
@@ -958,6 +1005,7 @@
 
   function renderContext(context) {
     if (!context) return;
+    state.context = context;
     ui.contextPlaceholder.hidden = true;
     ui.context.hidden = false;
     var page = $("ctx-page");
@@ -980,19 +1028,111 @@
     var total = $("ctx-cart-total");
     total.hidden = !cart.lines || !cart.lines.length;
     total.querySelector("dd").textContent = cart.subtotal_text || "";
-    listOrEmpty("ctx-orders", context.orders, S.no_orders, function (order) {
-      var item = el("li", "ctx-line");
-      var href = safePath(order.url);
-      var name = el(href ? "a" : "span", null, order.name);
-      if (href) name.href = href;
-      item.appendChild(name);
-      item.appendChild(el("span", "muted", S["order_" + order.status] || order.status));
-      item.appendChild(el("span", "ctx-line__price", order.total_text || ""));
-      return item;
-    });
+    var focused = document.activeElement && document.activeElement.id;
+    listOrEmpty("ctx-orders", context.orders, S.no_orders, orderItem);
+    var again = focused && $(focused);
+    if (again && $("ctx-orders").contains(again)) again.focus(); // redrawn while the seller types an amount
     $("ctx-spent").textContent = context.total_spent_text || "";
     $("ctx-email").replaceChildren(context.email ? el("span", null, context.email) : el("span", "muted", S.no_email));
     listOrEmpty("ctx-earlier", context.earlier_conversations, S.no_earlier, earlierItem);
+  }
+
+  function orderItem(order) {
+    var item = el("li", "ctx-order");
+    var line = el("div", "ctx-line");
+    var href = safePath(order.url);
+    var name = el(href ? "a" : "span", null, order.name);
+    if (href) name.href = href;
+    line.appendChild(name);
+    line.appendChild(el("span", "muted", S["order_" + order.status] || order.status));
+    line.appendChild(el("span", "ctx-line__price", order.total_text || ""));
+    item.appendChild(line);
+    if (order.refunded_text && /[1-9]/.test(order.refunded_text)) {
+      item.appendChild(el("p", "muted ctx-order__refunded", fill(S.refunded_amount, { amount: order.refunded_text })));
+    }
+    if (mayRefund(order)) item.appendChild(refundForm(order));
+    return item;
+  }
+
+  // Managers only (the server checks it too), on paid orders with something left to refund.
+  function mayRefund(order) {
+    if (ME.role !== "manager" || typeof order.id !== "number") return false;
+    if (order.status !== "paid" && order.status !== "partially_refunded") return false;
+    return typeof order.refundable !== "number" || order.refundable > 0;
+  }
+
+  // Amount in major units as typed ("12.50"); empty refunds what remains. The server never refunds more.
+  function refundForm(order) {
+    var id = order.id;
+    var form = el("form", "refund-form");
+    form.noValidate = true;
+    form.setAttribute("aria-label", fill(S.refund_form, { name: order.name }));
+    var label = el("label", null, S.refund_amount);
+    label.htmlFor = "refund-amount-" + id;
+    form.appendChild(label);
+    var row = el("span", "refund-form__row");
+    var input = el("input");
+    input.type = "text";
+    input.id = "refund-amount-" + id;
+    input.inputMode = "decimal";
+    input.autocomplete = "off";
+    input.maxLength = 20;
+    input.value = state.refundDrafts[id] || "";
+    input.setAttribute("aria-describedby", "refund-hint-" + id);
+    input.addEventListener("input", function () { state.refundDrafts[id] = input.value; });
+    row.appendChild(input);
+    var button = el("button", "button--small", S.refund);
+    button.type = "submit";
+    button.id = "refund-button-" + id;
+    row.appendChild(button);
+    form.appendChild(row);
+    var hint = el("p", "muted refund-form__hint", S.refund_hint);
+    hint.id = "refund-hint-" + id;
+    form.appendChild(hint);
+    var error = el("p", "field-error");
+    error.id = "refund-error-" + id;
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    form.appendChild(error);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      refund(order, input, button, error);
+    });
+    return form;
+  }
+
+  function refund(order, input, button, error) {
+    if (button.getAttribute("aria-disabled") === "true") return; // one refund at a time
+    var amount = input.value.trim();
+    var conversationId = state.openId;
+    showError(error, "");
+    input.removeAttribute("aria-invalid");
+    input.setAttribute("aria-describedby", "refund-hint-" + order.id);
+    button.setAttribute("aria-disabled", "true");
+    postJSON("/payments/seller/orders/" + order.id + "/refund", amount ? { amount: amount } : {}).then(function (res) {
+      button.removeAttribute("aria-disabled");
+      if (conversationId !== state.openId) return;
+      if (!res.ok) {
+        showError(error, res.error.message);
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", "refund-hint-" + order.id + " " + error.id);
+        input.focus();
+        return;
+      }
+      delete state.refundDrafts[order.id];
+      var context = state.context;
+      if (context && res.order) {
+        (context.orders || []).forEach(function (known) {
+          if (known.id === order.id) {
+            ["status", "total_text", "refunded_text", "refundable"].forEach(function (key) {
+              if (res.order[key] !== undefined) known[key] = res.order[key];
+            });
+          }
+        });
+        renderContext(context);
+      }
+      ($("refund-amount-" + order.id) || $("ctx-orders-title")).focus(); // the form is gone once all is refunded
+    });
   }
 
   function earlierItem(conversation) {
