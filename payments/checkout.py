@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from extensions import db
 from payments import shipping
@@ -273,6 +273,8 @@ def _prefill(checkout: Checkout, customer: Customer) -> None:
             setattr(checkout, name, getattr(previous, name))
     checkout.email = checkout.email or customer.email or ""
     checkout.name = checkout.name or customer.name or ""
+    if not checkout.country and shipping.ships_to(current_app.config["SHOP_COUNTRY"]):
+        checkout.country = current_app.config["SHOP_COUNTRY"]  # most shoppers live where the shop is
 
 
 def start(customer: Customer, conversation: Any) -> tuple[Checkout, Quote]:
@@ -633,12 +635,15 @@ def expire_holds(now: datetime | None = None) -> int:
             )
         )
     )
+    # The background loop has no request, hence no browser language to pick (gettext would fail).
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reason = _("The payment took too long and was cancelled.")
     released = 0
     for checkout in stale:
         if checkout.payment_intent_id:
             intent = gateway.cancel_payment_intent(checkout.payment_intent_id)
             if intent is None or intent.status != "canceled":
                 continue  # paid meanwhile (or Stripe unreachable): leave it to the webhook / next round
-        if fail_attempt(checkout.id, checkout.attempt, _("The payment took too long and was cancelled.")):
+        if fail_attempt(checkout.id, checkout.attempt, reason):
             released += 1
     return released
