@@ -452,6 +452,9 @@
     function finish(a) {
       var hadFocus = a.node.contains(document.activeElement);
       close(a, "");
+      // The cart became the order: the header's cart count follows without a reload.
+      var count = document.querySelector(".cart-count");
+      if (count) count.textContent = "(0)";
       if (a.node.parentNode) a.node.remove();
       if (hadFocus && options.focusAfter) options.focusAfter();
     }
