@@ -30,8 +30,21 @@ def status_text(order: Order) -> str:
     return texts.get(order.status, order.status)
 
 
+#: PostgreSQL advisory lock taken while a paid order gets its number (any constant shared by all processes).
+ORDER_NUMBER_LOCK = 0x6F72646572
+
+
+def _lock_order_numbers() -> None:
+    """Concurrent webhooks take numbers one after the other, until their transactions end: without it, each
+    of many concurrent payments reads the same highest number and all but one retry, again and again.
+    (SQLite lets one writer at a time already.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ORDER_NUMBER_LOCK)))
+
+
 def create_from_checkout(checkout: Checkout, charge_id: str | None = None) -> Order:
     """The paid order of a checkout, from the attempt's frozen lines and amounts (caller commits)."""
+    _lock_order_numbers()
     for _attempt in range(10):
         order = Order(
             number=next_order_number(),

@@ -35,16 +35,18 @@ class Outcome:
     duplicate: bool = False
     order_id: int | None = None
     refund: tuple[str, int, str] | None = None  # intent id, amount, idempotency key
-    refund_note: tuple[int, str] | None = None  # conversation id, text
+    refund_note: tuple[int, str, str] | None = None  # conversation id, what happened, amount refunded
     failed: tuple[int, int, str] | None = None  # checkout id, attempt, reason
     notes: list[str] = field(default_factory=list)
 
 
 def handle(event: gateway.Event) -> Outcome:
     outcome = Outcome()
+    # The transaction's first statement, not a savepoint: with pysqlite a SAVEPOINT opened outside a
+    # transaction commits on release, which would record the id apart from its effects.
+    db.session.add(StripeEvent(id=event.id, type=event.type))
     try:
-        with db.session.begin_nested():
-            db.session.add(StripeEvent(id=event.id, type=event.type))
+        db.session.flush()
     except sa.exc.IntegrityError:
         db.session.rollback()
         outcome.duplicate = True
@@ -112,8 +114,8 @@ def _cancel_and_refund(checkout: Checkout, intent: gateway.Intent, title: str, o
     if checkout.conversation_id:
         outcome.refund_note = (
             checkout.conversation_id,
-            f"Sorry, {title} sold out while your payment was being confirmed. "
-            f"Your payment of {money(intent.amount, intent.currency)} has been refunded in full.",
+            f"Sorry, {title} sold out while your payment was being confirmed.",
+            money(intent.amount, intent.currency),
         )
 
 
@@ -131,23 +133,35 @@ def _after_commit(outcome: Outcome) -> None:
         order = db.session.get(Order, outcome.order_id)
         post_order_message(order, "confirmed", confirmation_text(order))
         emails.send_soon(current_app._get_current_object(), order.id)
+    refunded = False
     if outcome.refund:
         intent_id, amount, key = outcome.refund
         try:
             gateway.refund(intent_id, amount, key)
+            refunded = True
         except (gateway.GatewayError, gateway.CardDeclined):
             log.exception("automatic refund of %s failed: refund it from the Stripe dashboard", intent_id)
     if outcome.refund_note:
         from chat import broadcast
         from chat.messages import Draft
 
-        conversation_id, text = outcome.refund_note
+        conversation_id, what, amount_text = outcome.refund_note
+        if refunded:  # the shopper (and the seller, in the same conversation) learn whether it is done
+            event, text = (
+                "refunded_sold_out",
+                f"{what} Your payment of {amount_text} has been refunded in full.",
+            )
+        else:
+            event, text = (
+                "refund_failed_sold_out",
+                f"{what} Your payment of {amount_text} will be refunded by the shop.",
+            )
         broadcast.post(
             Draft(
                 conversation_id=conversation_id,
                 sender_kind="system",
                 type="system",
                 text=text,
-                data={"event": "refunded_sold_out", "name": text},
+                data={"event": event, "name": text},
             )
         )
