@@ -573,15 +573,11 @@ def sync(checkout: Checkout) -> PayResult:
     return _after_confirm(checkout, attempt, intent)
 
 
-def fail_attempt(checkout_id: int, attempt: int, reason: str) -> bool:
-    """The attempt failed: give its stock back, reopen the checkout, say why in the conversation.
+def release_attempt(checkout_id: int, attempt: int, reason: str, status: str = "open") -> Checkout | None:
+    """In the caller's transaction: end a holding attempt (reopen the checkout) and give its stock back.
 
-    Whoever makes the transition (the pay request, the webhook, the expiry task) does it, once.
+    Returns the checkout when this call made the transition, None when someone else already did.
     """
-    from chat import broadcast
-    from chat.messages import Draft
-
-    db.session.rollback()
     result = db.session.execute(
         sa.update(Checkout)
         .where(
@@ -589,16 +585,22 @@ def fail_attempt(checkout_id: int, attempt: int, reason: str) -> bool:
             Checkout.attempt == attempt,
             Checkout.status.in_(HOLDING_STATUSES),
         )
-        .values(status="open", holds_active=False, last_error=reason[:500], updated_at=utcnow())
+        .values(status=status, holds_active=False, last_error=reason[:500], updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
-        return False
+        return None
     checkout = db.session.get(Checkout, checkout_id)
     db.session.refresh(checkout)
     _give_back(checkout.lines or [])
-    db.session.commit()
+    return checkout
+
+
+def announce_failure(checkout: Checkout, reason: str) -> None:
+    """Say in the conversation why the payment failed (after the transition has committed)."""
+    from chat import broadcast
+    from chat.messages import Draft
+
     if checkout.conversation_id:
         broadcast.post(
             Draft(
@@ -609,6 +611,20 @@ def fail_attempt(checkout_id: int, attempt: int, reason: str) -> bool:
                 data={"event": "payment_failed", "name": reason, "checkout": checkout.token},
             )
         )
+
+
+def fail_attempt(checkout_id: int, attempt: int, reason: str) -> bool:
+    """The attempt failed: give its stock back, reopen the checkout, say why in the conversation.
+
+    Whoever makes the transition (the pay request, the webhook, the expiry task) does it, once.
+    """
+    db.session.rollback()
+    checkout = release_attempt(checkout_id, attempt, reason)
+    if checkout is None:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    announce_failure(checkout, reason)
     return True
 
 

@@ -16,6 +16,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 import sqlalchemy as sa
+from babel import Locale
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -48,7 +49,7 @@ def compose(order: Order) -> EmailMessage:
                 order.address1,
                 order.address2,
                 f"{order.postal_code} {order.city}".strip(),
-                order.country,
+                Locale.parse(locale).territories.get(order.country, order.country),
             ],
             "status_url": url_for("shop.order_status", token=order.token, _external=True),
         }

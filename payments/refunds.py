@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from extensions import db
@@ -56,6 +55,17 @@ def _amount(order: Order, amount_text: object) -> int:
     return amount
 
 
+def _status_after(change: int) -> sa.ColumnElement[str]:
+    """SQL for the order status once refunded_total has changed by `change` (evaluated on the locked row)."""
+    refunded = Order.refunded_total + change
+    return sa.case(
+        (refunded >= Order.total, "refunded"),
+        (refunded > 0, "partially_refunded"),
+        (Order.status.in_(("refunded", "partially_refunded")), "paid"),
+        else_=Order.status,
+    )
+
+
 def refund(order: Order, amount_text: object, seller: object) -> Refund:
     """Refund part or all of what remains; the conversation shows it and the order status follows."""
     if not getattr(seller, "is_manager", False):
@@ -89,7 +99,9 @@ def refund(order: Order, amount_text: object, seller: object) -> Refund:
         record.stripe_refund_id = gateway.refund(order.payment_intent_id, amount, f"refund-{record.id}")
     except (gateway.GatewayError, gateway.CardDeclined) as error:
         db.session.execute(
-            sa.update(Order).where(Order.id == order.id).values(refunded_total=Order.refunded_total - amount)
+            sa.update(Order)
+            .where(Order.id == order.id)
+            .values(refunded_total=Order.refunded_total - amount, status=_status_after(-amount))
         )
         record.status = "failed"
         db.session.commit()
@@ -97,10 +109,10 @@ def refund(order: Order, amount_text: object, seller: object) -> Refund:
             "payment_error", _("Stripe did not accept the refund: %(reason)s", reason=str(error)), status=502
         ) from error
     record.status = "succeeded"
-    db.session.flush()
-    db.session.refresh(order)
-    order.status = "refunded" if order.refunded_total >= order.total else "partially_refunded"
+    # The status from the row itself, in the UPDATE: right even when another refund commits meanwhile.
+    db.session.execute(sa.update(Order).where(Order.id == order.id).values(status=_status_after(0)))
     db.session.commit()
+    db.session.refresh(order)
     amount_text_ = money(amount, order.currency)
     post_order_message(
         order,
@@ -108,5 +120,5 @@ def refund(order: Order, amount_text: object, seller: object) -> Refund:
         f"Refund of {amount_text_} on order {order.name}",
         amount_text=amount_text_,
     )
-    log.info("%s refunded %s on %s", current_app.config["SHOP_NAME"], amount_text_, order.name)
+    log.info("%s refunded %s on %s", getattr(seller, "name", "?"), amount_text_, order.name)
     return record

@@ -36,7 +36,7 @@ class Outcome:
     order_id: int | None = None
     refund: tuple[str, int, str] | None = None  # intent id, amount, idempotency key
     refund_note: tuple[int, str, str] | None = None  # conversation id, what happened, amount refunded
-    failed: tuple[int, int, str] | None = None  # checkout id, attempt, reason
+    failed: tuple[int, str] | None = None  # checkout id, reason: announced after commit
     notes: list[str] = field(default_factory=list)
 
 
@@ -86,6 +86,8 @@ def _succeeded(intent: gateway.Intent, outcome: Outcome) -> None:
         log.error("payment %s: amount %s %s does not match checkout %s", intent.id, intent.amount,
                   intent.currency, checkout.token)  # fmt: skip
         outcome.refund = (intent.id, intent.amount, f"mismatch-{intent.id}")
+        # Nothing will pay for this attempt now: its stock goes back (a new attempt can be made).
+        checkouts.release_attempt(checkout.id, checkout.attempt, "The payment did not match the order.")
         return
     if not checkout.holds_active:
         # The attempt had been given up (declined, expired) and its stock released: take it again.
@@ -123,12 +125,16 @@ def _failed(intent: gateway.Intent, outcome: Outcome) -> None:
     checkout = _checkout_for(intent)
     if checkout is None or checkout.status not in ("paying", "requires_action", "processing"):
         return  # paid already (events out of order), or not ours
-    outcome.failed = (checkout.id, checkout.attempt, intent.error_message or "Your card was declined.")
+    reason = intent.error_message or "Your card was declined."
+    # In the event's transaction: recorded event and released stock commit together (no crash between).
+    if checkouts.release_attempt(checkout.id, checkout.attempt, reason) is not None:
+        outcome.failed = (checkout.id, reason)
 
 
 def _after_commit(outcome: Outcome) -> None:
     if outcome.failed:
-        checkouts.fail_attempt(*outcome.failed)
+        checkout_id, reason = outcome.failed
+        checkouts.announce_failure(db.session.get(Checkout, checkout_id), reason)
     if outcome.order_id is not None:
         order = db.session.get(Order, outcome.order_id)
         post_order_message(order, "confirmed", confirmation_text(order))

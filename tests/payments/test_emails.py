@@ -104,7 +104,7 @@ def test_the_confirmation_is_sent_once(stripe_app, paid_order, webhook, mail_ser
     assert "Hello Ana Silva," in text
     assert "2 × Terracotta Pot   €50.00" in text
     assert "Total: €54.90" in text
-    assert "12 rue des Lilas\n69001 Lyon\nFR" in text
+    assert "12 rue des Lilas\n69001 Lyon\nFrance" in text
     assert f"{SHOP_URL}/orders/{row.token}" in text
     assert f"{SHOP_URL}/orders/{row.token}" in html_part(message)
     assert "€54.90" in html_part(message)
