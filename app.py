@@ -31,6 +31,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import bot
     import chat
     import payments
     import shop
@@ -39,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(chat.bp)
     app.register_blueprint(payments.bp)
     payments.init_app(app)
+    bot.init_app(app)  # its blueprint (seller pages) and its periodic task (proactive messages)
 
 
 def register_socketio(app: Flask) -> None:
