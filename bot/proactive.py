@@ -201,9 +201,9 @@ def _claim(item: Due, now: datetime) -> bool:
         "sent_at": now,
     }
     statement = insert(ProactiveMessage).values(**values).on_conflict_do_nothing()
-    inserted = db.session.execute(statement).rowcount
+    inserted = db.session.scalar(statement.returning(ProactiveMessage.id))
     db.session.commit()
-    return inserted == 1
+    return inserted is not None
 
 
 def _post(item: Due) -> None:

@@ -101,6 +101,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         # Payments through a fresh localstripe started by run.sh on a port of its own (never real Stripe).
         "LOCALSTRIPE_PORT": str(free_port()),
         "LOCALSTRIPE_ARGS": "--from-scratch",
+        # The background loop every second: proactive messages come within a second of being due.
+        "CHAT_TASK_INTERVAL_SECONDS": "1",
     }
     for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
                 "STRIPE_JS_URL"):  # fmt: skip
