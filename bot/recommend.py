@@ -6,16 +6,19 @@ replies and the "You may also like" block of product pages (`you_may_also_like`)
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from bot import lexicon
-from bot.search import CatalogIndex, ProductDoc, get_index
+from bot.search import VOCABULARY_WEIGHT, CatalogIndex, ProductDoc, get_index
 from chat.models import PageView
 from extensions import db
 from shop.models import Cart, CartLine, Order, OrderLine, Variant, utcnow
@@ -37,26 +40,34 @@ def similar(product_id: int, limit: int = 4, index: CatalogIndex | None = None) 
     if doc is None:
         return []
     # The product's most telling words: title, type, tags and attributes, rarest first.
-    telling = [t for t, w in doc.terms.items() if w >= 1.2]
+    telling = [t for t, w in doc.terms.items() if w >= VOCABULARY_WEIGHT]
     # Words on more than a fifth of the catalog say little and cost much; keep them only if nothing else.
     rare = [t for t in telling if len(index.postings.get(t, ())) * 5 <= len(index)] or telling
     own = sorted(rare, key=lambda t: -index.idf(t) * doc.terms[t])[:8]
-    scores = index.score_terms(own)
+    words = index.total_scores(own)
+    words.pop(product_id, None)
+    # The type, colours and price add at most `most` to the words' score: only the products whose words
+    # may still reach the top `limit` are scored in full (and those the shop relates to this one).
+    most = 2.0 + len(doc.colours) + 1.5
+    floor = heapq.nlargest(limit, words.values())[-1] - most - 1e-9 if 0 < limit < len(words) else -math.inf
+    related = {o.id for h in doc.related if (o := index.by_handle.get(h)) is not None}
+    own_type, own_colours, own_price = doc.product_type, doc.colours, doc.price_min or 1
     ranked = []
-    for other_id, (_matched, score) in scores.items():
-        if other_id == product_id:
+    for other_id, score in words.items():
+        if score < floor and other_id not in related:
             continue
         other = index.docs[other_id]
-        if doc.product_type and other.product_type == doc.product_type:
+        if own_type and other.product_type == own_type:
             score += 2.0
-        score += 1.0 * len(doc.colours & other.colours)
-        low, high = sorted((doc.price_min or 1, other.price_min or 1))
+        if own_colours:
+            score += 1.0 * len(own_colours & other.colours)
+        price = other.price_min or 1
+        low, high = (own_price, price) if own_price <= price else (price, own_price)
         score += 1.5 * low / high  # close prices are more alike
-        if other.handle in doc.related:
+        if other_id in related:
             score += 10.0
-        ranked.append((score, other_id))
-    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-    return [index.docs[i] for _, i in ranked[:limit]]
+        ranked.append((-score, other_id))
+    return [index.docs[i] for _, i in heapq.nsmallest(limit, ranked)]
 
 
 def bought_together(handle: str, limit: int = 8) -> list[tuple[str, int]]:
@@ -89,20 +100,30 @@ def complementary(product_id: int, limit: int = 4, index: CatalogIndex | None = 
 
     def take(candidates: Iterable[ProductDoc | None]) -> None:
         for other in candidates:
-            if other is not None and other.id != product_id and len(picks) < limit:
+            if len(picks) >= limit:
+                return
+            if other is not None and other.id != product_id:
                 picks.setdefault(other.id, other)
 
     take(index.by_handle.get(h) for h in doc.links)
     # Products whose own links name this one go well with it too.
-    if len(picks) < limit:
-        take(other for other in index if doc.handle in other.links)
+    take(index.docs[i] for i in index.linked_from.get(doc.handle, ()))
     take(index.by_handle.get(h) for h, _n in bought_together(doc.handle))
     if len(picks) < limit:
         wanted = [c for concept in doc.concepts for c in lexicon.GOES_WITH.get(concept, [])]
-        scores = index.score_terms(dict.fromkeys(wanted))
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][1], kv[0]))
-        take(index.docs[i] for i, _ in ranked if not (index.docs[i].concepts & doc.concepts))
+        scores = index.total_scores(dict.fromkeys(wanted))
+        take(index.docs[i] for i in best_first(scores) if not (index.docs[i].concepts & doc.concepts))
     return list(picks.values())[:limit]
+
+
+def best_first(scores: dict[int, float]) -> Iterator[int]:
+    """Ids by score, highest first (then lowest id), sorting only as far as the caller reads."""
+    done, wanted = 0, 16
+    while done < len(scores):
+        threshold = heapq.nlargest(wanted, scores.values())[-1]
+        top = sorted((i for i, s in scores.items() if s >= threshold), key=lambda i: (-scores[i], i))
+        yield from top[done:]
+        done, wanted = len(top), 4 * len(top)
 
 
 def _popular_counts() -> Counter[int]:
@@ -140,13 +161,14 @@ def popular(
     if cached is None or time.monotonic() - cached[0] > POPULAR_CACHE_SECONDS:
         cached = _POPULAR_CACHE[key] = (time.monotonic(), _popular_counts())
     counts = cached[1]
+
+    def order() -> list[ProductDoc]:
+        featured = {d.id for d in index if "featured" in {t.lower() for t in d.tags}}
+        return sorted(index, key=lambda d: (-counts.get(d.id, 0), d.id not in featured, -d.id))
+
     excluded = set(exclude)
-    featured = {d.id for d in index if "featured" in {t.lower() for t in d.tags}}
-    ranked = sorted(
-        (d for d in index if d.id not in excluded),
-        key=lambda d: (-counts.get(d.id, 0), d.id not in featured, -d.id),
-    )
-    return ranked[:limit]
+    ranked = index.derived("popular", order, stamp=cached[0])
+    return list(itertools.islice((d for d in ranked if d.id not in excluded), limit))
 
 
 def interests(customer_id: int) -> dict[int, float]:
@@ -216,20 +238,38 @@ def personalised(customer_id: int, limit: int = 4, index: CatalogIndex | None = 
     return picks
 
 
+def available(product_ids: Iterable[int]) -> set[int]:
+    """Those of these products that can be bought now: a variant in stock, untracked or on backorder."""
+    stmt = (
+        sa.select(Variant.product_id)
+        .where(
+            Variant.product_id.in_(list(product_ids)),
+            sa.or_(
+                Variant.inventory_tracked.is_(False),
+                Variant.inventory_policy == "continue",
+                Variant.inventory_quantity > 0,
+            ),
+        )
+        .distinct()
+    )
+    return set(db.session.scalars(stmt))
+
+
 def you_may_also_like(
     product_id: int, customer_id: int | None = None, limit: int = 4, index: CatalogIndex | None = None
 ) -> list[ProductDoc]:
     """The product page's "You may also like": what goes with it, what is like it, then (for a known
-    shopper) personal picks, then popular products; never the product itself or what the shopper owns."""
+    shopper) personal picks, then popular products; never the product itself, what the shopper owns, a
+    draft or unpublished product (not in the index) or one sold out."""
     index = index or get_index()
     skip = {product_id} | (owned(customer_id) if customer_id else set())
-    picks: dict[int, ProductDoc] = {}
     sources = [complementary(product_id, limit, index)[: (limit + 1) // 2], similar(product_id, limit, index)]
     if customer_id:
         sources.append(personalised(customer_id, limit, index))
-    sources.append(popular(limit * 2, exclude=skip, index=index))
-    for source in sources:
-        for doc in source:
-            if doc.id not in skip and len(picks) < limit:
-                picks.setdefault(doc.id, doc)
-    return list(picks.values())
+    sources.append(popular(limit * 3, exclude=skip, index=index))
+    candidates: dict[int, ProductDoc] = {}
+    for doc in itertools.chain.from_iterable(sources):
+        if doc.id not in skip:
+            candidates.setdefault(doc.id, doc)
+    for_sale = available(candidates)
+    return [doc for doc in candidates.values() if doc.id in for_sale][:limit]

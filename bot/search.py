@@ -13,11 +13,14 @@ variant prices; colours filter on option values, tags, title and colour attribut
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
@@ -49,6 +52,13 @@ RELATED_METAFIELDS = ("related_products",)
 #: Beyond this many changed products, the index is rebuilt rather than patched.
 MAX_INCREMENTAL = 200
 DEFAULT_RECHECK_SECONDS = 30.0
+#: Words found in these fields or better (attributes and up) are the vocabulary typos are corrected to.
+VOCABULARY_WEIGHT = 1.2
+#: Product scores of query words kept per index (summed over the cached words, ~100 bytes each); the
+#: oldest words are dropped beyond it. A common word of a 10,000-product catalog holds ~2,000.
+GROUP_CACHE_ENTRIES = 300_000
+
+T = TypeVar("T")
 
 _SYNONYM_OF: dict[str, frozenset[str]] = {}
 for _group in lexicon.SYNONYMS:
@@ -108,17 +118,24 @@ class ProductDoc:
     #: Cheapest and dearest variant prices, minor units.
     price_min: int = 0
     price_max: int = 0
+    #: Size letters of all variants, canonical colours named in the description, and the option values
+    #: without spaces ("100cm"), precomputed for the filters and boosts of `CatalogIndex.search`.
+    sizes: frozenset[str] = frozenset()
+    body_colours: frozenset[str] = frozenset()
+    compact_options: str = ""
 
     def in_budget(self, low: int | None, high: int | None) -> bool:
-        if low is None and high is None:
-            return True
+        """Some variant's price is within the bounds (inclusive)."""
+        if (low is None or self.price_min >= low) and (high is None or self.price_min <= high):
+            return True  # the cheapest variant fits: the common case, without a loop
+        if (low is not None and self.price_max < low) or (high is not None and self.price_min > high):
+            return False
         return any(
             (low is None or v.price >= low) and (high is None or v.price <= high) for v in self.variants
         )
 
     def has_size(self, sizes: Iterable[str]) -> bool:
-        wanted = set(sizes)
-        return any(v.sizes & wanted for v in self.variants)
+        return not self.sizes.isdisjoint(sizes)
 
 
 def variant_size(options: Iterable[str]) -> frozenset[str]:
@@ -171,13 +188,16 @@ def make_doc(product: Product, handles: set[str]) -> ProductDoc:
         "body": body,
     }
     terms: dict[str, float] = {}
-    for name, text in fields.items():
-        for word in words(text):
+    field_words = {name: words(text) for name, text in fields.items()}
+    for name, found in field_words.items():
+        for word in found:
             key = stem(word)
             if len(key) > 1 and terms.get(key, 0.0) < FIELD_WEIGHTS[name]:
                 terms[key] = FIELD_WEIGHTS[name]
     colour_text = " ".join([product.title, " ".join(tags), fields["options"], attributes])
     colours = frozenset(lexicon.COLOUR_OF[w] for w in words(colour_text) if w in lexicon.COLOUR_OF)
+    body_words = set(field_words["body"])
+    body_colours = frozenset(c for c, names in lexicon.COLOURS.items() if body_words.intersection(names))
     return ProductDoc(
         id=product.id,
         handle=product.handle,
@@ -196,6 +216,9 @@ def make_doc(product: Product, handles: set[str]) -> ProductDoc:
         terms=terms,
         price_min=min((v.price for v in variants), default=0),
         price_max=max((v.price for v in variants), default=0),
+        sizes=frozenset(size for v in variants for size in v.sizes),
+        body_colours=body_colours,
+        compact_options=" ".join(o.replace(" ", "").lower() for v in variants for o in v.options),
         concepts=frozenset(
             CONCEPT_OF[key]
             for w in (*words(product.title), *words(product.product_type or ""))
@@ -213,15 +236,36 @@ class Hit:
 
 
 class CatalogIndex:
-    """Inverted index over ProductDocs; patched in place when products change."""
+    """Inverted index over ProductDocs; patched in place when products change.
+
+    What is derived from the documents (a query word's scores merged over its synonyms, the vocabulary,
+    recommenders' orderings) is cached on the index until the next change, so a message reuses the work of
+    earlier ones and nothing is rebuilt per message.
+    """
 
     def __init__(self, docs: Iterable[ProductDoc] = ()) -> None:
         self.docs: dict[int, ProductDoc] = {}
         self.by_handle: dict[str, ProductDoc] = {}
         self.postings: dict[str, dict[int, float]] = {}
+        #: Handle -> ids of the products whose links name it (in the order of `docs`).
+        self.linked_from: dict[str, dict[int, None]] = {}
+        #: Canonical colour -> ids of the products of that colour; of those whose description names it.
+        self.by_colour: dict[str, set[int]] = {}
+        self.by_body_colour: dict[str, set[int]] = {}
+        #: Incremented by every change: a value computed before a change is not cached after it.
+        self.version = 0
+        self._groups: dict[tuple[frozenset[str], str], dict[int, float]] = {}
+        self._group_entries = 0
+        self._derived: dict[Hashable, tuple[Hashable, Any]] = {}
+        self._cache_lock = threading.Lock()
+        # How many products have each vocabulary word, type and tag (the vocabulary is rebuilt from these).
+        self._content: Counter[str] = Counter()
+        self._types: Counter[str] = Counter()
+        self._tags: Counter[str] = Counter()
         self._vocabulary: Vocabulary | None = None
         for doc in docs:
-            self.add(doc)
+            self.remove(doc.id)
+            self._add(doc)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -231,11 +275,8 @@ class CatalogIndex:
 
     def add(self, doc: ProductDoc) -> None:
         self.remove(doc.id)
-        self.docs[doc.id] = doc
-        self.by_handle[doc.handle] = doc
-        for term, weight in doc.terms.items():
-            self.postings.setdefault(term, {})[doc.id] = weight
-        self._vocabulary = None
+        self._add(doc)
+        self._changed()
 
     def remove(self, product_id: int) -> None:
         doc = self.docs.pop(product_id, None)
@@ -243,93 +284,242 @@ class CatalogIndex:
             return
         self.by_handle.pop(doc.handle, None)
         for term in doc.terms:
-            posting = self.postings.get(term)
-            if posting is not None:
-                posting.pop(product_id, None)
-                if not posting:
-                    del self.postings[term]
-        self._vocabulary = None
+            _discard(self.postings, term, product_id)
+        for handle in doc.links:
+            _discard(self.linked_from, handle, product_id)
+        for colour in doc.colours:
+            _discard(self.by_colour, colour, product_id)
+        for colour in doc.body_colours:
+            _discard(self.by_body_colour, colour, product_id)
+        for counter, keys in self._counted(doc):
+            counter.subtract(keys)
+            for key in keys:
+                if counter[key] <= 0:
+                    del counter[key]
+        self._changed()
+
+    def _add(self, doc: ProductDoc) -> None:
+        self.docs[doc.id] = doc
+        self.by_handle[doc.handle] = doc
+        for term, weight in doc.terms.items():
+            self.postings.setdefault(term, {})[doc.id] = weight
+        for handle in doc.links:
+            self.linked_from.setdefault(handle, {})[doc.id] = None
+        for colour in doc.colours:
+            self.by_colour.setdefault(colour, set()).add(doc.id)
+        for colour in doc.body_colours:
+            self.by_body_colour.setdefault(colour, set()).add(doc.id)
+        for counter, keys in self._counted(doc):
+            counter.update(keys)
+
+    def _counted(self, doc: ProductDoc) -> list[tuple[Counter[str], list[str]]]:
+        """The vocabulary's counters and what a product adds to each: its telling words, type and tags."""
+        return [
+            (self._content, [t for t, w in doc.terms.items() if w >= VOCABULARY_WEIGHT]),
+            (self._types, [doc.product_type] if doc.product_type else []),
+            (self._tags, list(dict.fromkeys(doc.tags))),
+        ]
+
+    def _changed(self) -> None:
+        with self._cache_lock:
+            self.version += 1
+            self._groups, self._group_entries, self._derived = {}, 0, {}
+            self._vocabulary = None
 
     @property
     def vocabulary(self) -> Vocabulary:
         """Words of titles, types, tags, options and attributes (what `understand` corrects typos to)."""
-        if self._vocabulary is None:
-            content = {t for doc in self.docs.values() for t, w in doc.terms.items() if w >= 1.2}
-            self._vocabulary = Vocabulary.build(
-                content,
-                types={d.product_type for d in self.docs.values() if d.product_type},
-                tags={t for d in self.docs.values() for t in d.tags},
-            )
-        return self._vocabulary
+        vocabulary = self._vocabulary
+        if vocabulary is None:
+            vocabulary = Vocabulary.build(self._content, types=self._types, tags=self._tags)
+            self._vocabulary = vocabulary
+        return vocabulary
+
+    def derived(self, key: Hashable, compute: Callable[[], T], stamp: Hashable = None) -> T:
+        """`compute()`, kept until the catalog changes or it is asked for with another `stamp` (for what
+        also depends on something else, such as sales)."""
+        version = self.version
+        found = self._derived.get(key)
+        if found is not None and found[0] == stamp:
+            return cast(T, found[1])
+        value = compute()
+        with self._cache_lock:
+            if version == self.version:
+                self._derived[key] = (stamp, value)
+        return value
 
     def idf(self, term: str) -> float:
         df = len(self.postings.get(term, ()))
         return math.log(1 + len(self.docs) / df) if df else 0.0
 
+    def group_scores(self, term: str) -> dict[int, float]:
+        """Product id -> score of a query word with its synonyms: the best field weight x rarity among the
+        group's words, the word as typed counting more than its synonyms. Cached until the catalog changes."""
+        group = expand(term)
+        key = (group, term)
+        found = self._groups.get(key)
+        if found is not None:
+            return found
+        version = self.version
+        best: dict[int, float] = {}
+        own_idf = self.idf(term) if term in self.postings else math.inf
+        for alternative in group:
+            posting = self.postings.get(alternative)
+            if not posting:
+                continue
+            # A rare synonym is no better a match than the word as typed.
+            factor = min(self.idf(alternative), own_idf) * (1.0 if alternative == term else 0.8)
+            if not best:
+                best = {doc_id: weight * factor for doc_id, weight in posting.items()}
+                continue
+            get = best.get
+            for doc_id, weight in posting.items():
+                value = weight * factor
+                if value > get(doc_id, 0.0):
+                    best[doc_id] = value
+        with self._cache_lock:
+            if version == self.version:
+                self._groups[key] = best
+                self._group_entries += len(best)
+                while self._group_entries > GROUP_CACHE_ENTRIES and len(self._groups) > 1:
+                    self._group_entries -= len(self._groups.pop(next(iter(self._groups))))
+        return best
+
+    def _group_scores(self, terms: Iterable[str]) -> list[dict[int, float]]:
+        # One group per meaning: "terre cuite" is one word for search, counted once.
+        return [self.group_scores(term) for term in {expand(term): term for term in terms}.values()]
+
+    def total_scores(self, terms: Iterable[str]) -> dict[int, float]:
+        """Product id -> summed score of the words (see `group_scores`), for products matching any."""
+        total: dict[int, float] = {}
+        for scores in self._group_scores(terms):
+            if not total:
+                total = dict(scores)
+                continue
+            get = total.get
+            for doc_id, value in scores.items():
+                total[doc_id] = get(doc_id, 0.0) + value
+        return total
+
     def score_terms(self, terms: Iterable[str]) -> dict[int, tuple[int, float]]:
         """Product id -> (words matched, score) for the words that occur in the catalog at all."""
-        matched: dict[int, int] = {}
-        total: dict[int, float] = {}
-        groups = {expand(term): term for term in terms}  # "terre cuite" is one word for search
-        for group, term in groups.items():
-            best: dict[int, float] = {}
-            get = best.get
-            own_idf = self.idf(term) if term in self.postings else math.inf
-            for alternative in group:
-                posting = self.postings.get(alternative)
-                if not posting:
-                    continue
-                # The word as typed counts more than its synonyms (a rare synonym is no better a match).
-                factor = min(self.idf(alternative), own_idf) * (1.0 if alternative == term else 0.8)
-                for doc_id, weight in posting.items():
-                    value = weight * factor
-                    if value > get(doc_id, 0.0):
-                        best[doc_id] = value
-            matched_get, total_get = matched.get, total.get
-            for doc_id, value in best.items():
-                matched[doc_id] = matched_get(doc_id, 0) + 1
-                total[doc_id] = total_get(doc_id, 0.0) + value
-        return {doc_id: (n, total[doc_id]) for doc_id, n in matched.items()}
+        groups = self._group_scores(terms)
+        counts: Counter[int] = Counter()
+        for scores in groups:
+            counts.update(scores.keys())
+        return {i: (n, sum(s.get(i, 0.0) for s in groups)) for i, n in counts.items()}
 
     def search(self, slots: Slots, limit: int = 6, exclude: Iterable[int] = ()) -> list[Hit]:
         """Products for a search's slots, best first (see the module's docstring for the ranking)."""
-        excluded = set(exclude)
         terms = [t for t in slots.terms if any(a in self.postings for a in expand(t))]
         if terms:
-            scores = self.score_terms(terms)
+            groups = self._group_scores(terms)
         elif slots.terms and not (slots.colours or slots.price_min or slots.price_max):
             return []  # only words the catalog does not know: no honest result
         else:
-            scores = dict.fromkeys(self.docs, (0, 0.0))
-        candidates = [
-            (self.docs[i], m, s)
-            for i, (m, s) in scores.items()
-            if i not in excluded and self.docs[i].in_budget(slots.price_min, slots.price_max)
-        ]
-        if slots.colours:
-            wanted = set(slots.colours)
-            coloured = [c for c in candidates if c[0].colours & wanted]
-            if coloured:
-                candidates = coloured
-            else:  # no product says so in its attributes: fall back to the description
-                colour_words = {w for c in wanted for w in lexicon.COLOURS[c]}
-                candidates = [c for c in candidates if colour_words & set(words(c[0].body_text))] or []
-        sizes = set(slots.sizes)
-        if sizes or slots.dimensions:
-            candidates = [(doc, m, s + self._fit(doc, sizes, slots.dimensions)) for doc, m, s in candidates]
-        best = heapq.nsmallest(limit, candidates, key=lambda c: (-c[1], -c[2], c[0].price_min, c[0].id))
-        return [Hit(doc, score, matched) for doc, matched, score in best]
+            groups = []
+        excluded = set(exclude)
+        if not slots.colours:
+            return self._rank(groups, limit, slots, excluded)
+        wanted = set(slots.colours)
+        coloured = self._rank(groups, limit, slots, excluded, _ids(self.by_colour, wanted))
+        if coloured:
+            return coloured
+        # No product says so in its attributes: fall back to the description.
+        return self._rank(groups, limit, slots, excluded, _ids(self.by_body_colour, wanted))
 
-    @staticmethod
-    def _fit(doc: ProductDoc, sizes: set[str], dimensions: tuple[str, ...]) -> float:
-        bonus = 1.0 if sizes and doc.has_size(sizes) else 0.0
-        if dimensions and any(d.replace(" ", "") in _compact(doc) for d in dimensions):
-            bonus += 1.0
-        return bonus
+    def _rank(
+        self,
+        groups: list[dict[int, float]],
+        limit: int,
+        slots: Slots,
+        excluded: set[int],
+        allowed: set[int] | None = None,
+    ) -> list[Hit]:
+        """The best `limit` allowed products in the price bounds: most words matched first, then score
+        (with the size boosts), cheaper, older. Tiers of words matched are ranked one at a time, from the
+        top, and only until `limit` products are found: common words do not score the whole catalog."""
+        low, high = slots.price_min, slots.price_max
+        budget = low is not None or high is not None
+        sizes, dimensions = set(slots.sizes), slots.dimensions
+        if not groups and not sizes and not dimensions and allowed is None:
+            return self._cheapest(limit, low, high, excluded)
+        docs, hits = self.docs, []
+        for matched, ids in self._tiers(groups):
+            if allowed is not None:
+                ids = allowed.intersection(ids)
+            candidates = [docs[i] for i in ids if i not in excluded]
+            if budget:
+                candidates = [d for d in candidates if d.in_budget(low, high)]
+            if len(groups) == 1:
+                score = groups[0].__getitem__
+            else:
+                gets = [g.get for g in groups]
+
+                def score(doc_id: int, gets: list = gets) -> float:
+                    return sum(get(doc_id, 0.0) for get in gets)
+
+            keyed = [(-score(d.id), d.price_min, d.id, d) for d in candidates]
+            if sizes or dimensions:
+                keyed = [(s - _fit(d, sizes, dimensions), p, i, d) for s, p, i, d in keyed]
+            hits += [Hit(d, -s, matched) for s, _p, _i, d in heapq.nsmallest(limit - len(hits), keyed)]
+            if len(hits) >= limit:
+                break
+        return hits
+
+    def _cheapest(self, limit: int, low: int | None, high: int | None, excluded: set[int]) -> list[Hit]:
+        """With nothing to score by: the cheapest products in the price bounds."""
+        by_price = self.derived(
+            "by_price", lambda: sorted(self.docs.values(), key=lambda d: (d.price_min, d.id))
+        )
+        found = (d for d in by_price if d.id not in excluded and d.in_budget(low, high))
+        return [Hit(d, 0.0, 0) for d in itertools.islice(found, limit)]
+
+    def _tiers(self, groups: list[dict[int, float]]) -> Iterator[tuple[int, Iterable[int]]]:
+        """(words matched, product ids) from the most words matched down, each computed when asked for."""
+        if not groups:
+            yield 0, self.docs.keys()
+            return
+        if len(groups) == 1:
+            yield 1, groups[0].keys()
+            return
+        smallest = min(groups, key=len)
+        all_words = set(smallest).intersection(*(g for g in groups if g is not smallest))
+        if all_words:
+            yield len(groups), all_words
+        counts: Counter[int] = Counter()
+        for scores in groups:
+            counts.update(scores.keys())
+        tiers: dict[int, list[int]] = {}
+        for doc_id, n in counts.items():
+            if n < len(groups):
+                tiers.setdefault(n, []).append(doc_id)
+        for n in sorted(tiers, reverse=True):
+            yield n, tiers[n]
 
 
-def _compact(doc: ProductDoc) -> str:
-    return " ".join(o.replace(" ", "").lower() for v in doc.variants for o in v.options)
+def _fit(doc: ProductDoc, sizes: set[str], dimensions: tuple[str, ...]) -> float:
+    """Boost of a product having the size asked for, and one for the measurement ("80 cm")."""
+    bonus = 1.0 if sizes and doc.has_size(sizes) else 0.0
+    if dimensions and any(d.replace(" ", "") in doc.compact_options for d in dimensions):
+        bonus += 1.0
+    return bonus
+
+
+def _ids(by_key: dict[str, set[int]], keys: Iterable[str]) -> set[int]:
+    return set().union(*(by_key.get(k, ()) for k in keys))
+
+
+def _discard(mapping: dict[str, Any], key: str, doc_id: int) -> None:
+    """Take a product out of one posting (a dict or set of ids), and the posting out when empty."""
+    ids = mapping.get(key)
+    if ids is not None:
+        if isinstance(ids, set):
+            ids.discard(doc_id)
+        else:
+            ids.pop(doc_id, None)
+        if not ids:
+            del mapping[key]
 
 
 def load_docs(product_ids: Iterable[int] | None = None) -> list[ProductDoc]:
@@ -414,4 +604,5 @@ def get_index() -> CatalogIndex:
             for doc in load_docs(ids):
                 holder.index.add(doc)
             holder.fingerprint = fingerprint()
+        holder.index.vocabulary  # noqa: B018  (built with the index, not by the next message)
         return holder.index
