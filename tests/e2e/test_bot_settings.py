@@ -18,6 +18,9 @@ def manager(page: Page, seller_account) -> Iterator[Page]:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # The inbox's socket has connected: leaving the inbox now disconnects it cleanly, so the manager is
+    # not left "online" for the next tests (their shoppers expect nobody to answer live).
+    expect(page.get_by_role("radio", name="Away")).to_be_enabled()
     yield page
     page.goto("/seller/bot")
     page.get_by_label("Greet shoppers on product pages").uncheck()
