@@ -16,12 +16,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from bot import lexicon
 from bot.search import VOCABULARY_WEIGHT, CatalogIndex, ProductDoc, get_index
 from chat.models import PageView
 from extensions import db
-from shop.models import Cart, CartLine, Order, OrderLine, Variant, utcnow
+from shop.catalog import visible
+from shop.models import Cart, CartLine, Order, OrderLine, Product, Variant, utcnow
 
 #: Orders that count as bought (a pending or cancelled order is not a purchase).
 BOUGHT_STATUSES = ("paid", "fulfilled", "partially_refunded")
@@ -29,6 +31,8 @@ BOUGHT_STATUSES = ("paid", "fulfilled", "partially_refunded")
 POPULAR_WINDOW = timedelta(days=90)
 HISTORY_VIEWS = 30
 POPULAR_CACHE_SECONDS = 300.0
+#: Kinds of product (concepts of `bot.search.CONCEPT_OF`) that "what goes with" rules are about.
+KINDS = frozenset(lexicon.GOES_WITH) | {kind for kinds in lexicon.GOES_WITH.values() for kind in kinds}
 #: Weight of each signal of interest in a product for personal picks.
 INTEREST = {"bought": 3.0, "carted": 2.0, "viewed": 1.0}
 
@@ -41,16 +45,22 @@ def similar(product_id: int, limit: int = 4, index: CatalogIndex | None = None) 
         return []
     # The product's most telling words: title, type, tags and attributes, rarest first.
     telling = [t for t, w in doc.terms.items() if w >= VOCABULARY_WEIGHT]
-    # Words on more than a fifth of the catalog say little and cost much; keep them only if nothing else.
-    rare = [t for t in telling if len(index.postings.get(t, ())) * 5 <= len(index)] or telling
-    own = sorted(rare, key=lambda t: -index.idf(t) * doc.terms[t])[:8]
-    words = index.total_scores(own)
-    words.pop(product_id, None)
+    # Words on more than a fifth of the catalog say little and cost much (on a large catalog).
+    rare = [t for t in telling if len(index.postings.get(t, ())) * 5 <= len(index)]
+    words: dict[int, float] = {}
+    for chosen in (rare, telling):  # the common words only when the rare ones find too few products
+        own = sorted(chosen, key=lambda t: -index.idf(t) * doc.terms[t])[:8]
+        words = index.total_scores(own)
+        words.pop(product_id, None)
+        if len(words) >= limit:
+            break
+    related = {o.id for h in doc.related if (o := index.by_handle.get(h)) is not None and o.id != product_id}
+    for other_id in related:  # the shop says so, whatever the words
+        words.setdefault(other_id, 0.0)
     # The type, colours and price add at most `most` to the words' score: only the products whose words
     # may still reach the top `limit` are scored in full (and those the shop relates to this one).
     most = 2.0 + len(doc.colours) + 1.5
     floor = heapq.nlargest(limit, words.values())[-1] - most - 1e-9 if 0 < limit < len(words) else -math.inf
-    related = {o.id for h in doc.related if (o := index.by_handle.get(h)) is not None}
     own_type, own_colours, own_price = doc.product_type, doc.colours, doc.price_min or 1
     ranked = []
     for other_id, score in words.items():
@@ -112,7 +122,8 @@ def complementary(product_id: int, limit: int = 4, index: CatalogIndex | None = 
     if len(picks) < limit:
         wanted = [c for concept in doc.concepts for c in lexicon.GOES_WITH.get(concept, [])]
         scores = index.total_scores(dict.fromkeys(wanted))
-        take(index.docs[i] for i in best_first(scores) if not (index.docs[i].concepts & doc.concepts))
+        kinds = doc.concepts & KINDS  # a teak chair goes with a teak table; another table does not
+        take(index.docs[i] for i in best_first(scores) if not (index.docs[i].concepts & kinds))
     return list(picks.values())[:limit]
 
 
@@ -216,9 +227,11 @@ def owned(customer_id: int) -> set[int]:
     return set(db.session.scalars(carted.union(bought)))
 
 
-def personalised(customer_id: int, limit: int = 4, index: CatalogIndex | None = None) -> list[ProductDoc]:
+def personalised(
+    customer_id: int, limit: int = 4, index: CatalogIndex | None = None, fallback: bool = True
+) -> list[ProductDoc]:
     """Picks for this shopper from what they viewed, carted and bought: things like what they looked at
-    and things that go with what they own; popular products when there is no history."""
+    and things that go with what they own; popular products to fill (unless `fallback` is False)."""
     index = index or get_index()
     seeds = sorted(interests(customer_id).items(), key=lambda kv: -kv[1])[:5]
     skip = owned(customer_id)
@@ -233,7 +246,7 @@ def personalised(customer_id: int, limit: int = 4, index: CatalogIndex | None = 
         scores.pop(product_id, None)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     picks = [index.docs[i] for i, _ in ranked if i in index.docs][:limit]
-    if len(picks) < limit:
+    if fallback and len(picks) < limit:
         picks += popular(limit - len(picks), exclude=skip | {d.id for d in picks}, index=index)
     return picks
 
@@ -258,18 +271,41 @@ def available(product_ids: Iterable[int]) -> set[int]:
 def you_may_also_like(
     product_id: int, customer_id: int | None = None, limit: int = 4, index: CatalogIndex | None = None
 ) -> list[ProductDoc]:
-    """The product page's "You may also like": what goes with it, what is like it, then (for a known
-    shopper) personal picks, then popular products; never the product itself, what the shopper owns, a
-    draft or unpublished product (not in the index) or one sold out."""
+    """The product page's "You may also like": up to half what goes with it, for a known shopper a
+    quarter of personal picks, the rest what is like it, then popular products to fill; never the product
+    itself, what the shopper owns, a draft or unpublished product (not in the index) or one sold out."""
     index = index or get_index()
     skip = {product_id} | (owned(customer_id) if customer_id else set())
-    sources = [complementary(product_id, limit, index)[: (limit + 1) // 2], similar(product_id, limit, index)]
+    sources = [(complementary(product_id, limit, index), (limit + 1) // 2)]
     if customer_id:
-        sources.append(personalised(customer_id, limit, index))
-    sources.append(popular(limit * 3, exclude=skip, index=index))
-    candidates: dict[int, ProductDoc] = {}
-    for doc in itertools.chain.from_iterable(sources):
-        if doc.id not in skip:
-            candidates.setdefault(doc.id, doc)
-    for_sale = available(candidates)
-    return [doc for doc in candidates.values() if doc.id in for_sale][:limit]
+        sources.append((personalised(customer_id, limit, index, fallback=False), max(1, limit // 4)))
+    sources.append((similar(product_id, limit, index), limit))
+    sources.append((popular(limit * 3, exclude=skip, index=index), limit))
+    for_sale = available({doc.id for docs, _quota in sources for doc in docs} - skip)
+    picks: dict[int, ProductDoc] = {}
+    for quota in (True, False):  # each source up to its share, then any to fill
+        for docs, share in sources:
+            taken = 0
+            for doc in docs:
+                if len(picks) >= limit or (quota and taken >= share):
+                    break
+                if doc.id in for_sale and doc.id not in picks:
+                    picks[doc.id] = doc
+                    taken += 1
+    return list(picks.values())
+
+
+def products_you_may_also_like(
+    product_id: int, customer_id: int | None = None, limit: int = 4
+) -> list[Product]:
+    """`you_may_also_like` as Product rows with their variants and images, for the storefront's cards."""
+    ids = [doc.id for doc in you_may_also_like(product_id, customer_id, limit)]
+    if not ids:
+        return []
+    stmt = (
+        sa.select(Product)
+        .where(Product.id.in_(ids), visible())
+        .options(selectinload(Product.variants), selectinload(Product.images))
+    )
+    found = {product.id: product for product in db.session.scalars(stmt)}
+    return [found[i] for i in ids if i in found]

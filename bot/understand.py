@@ -42,7 +42,7 @@ _MIN_WORDS = (
     r"des|from|higher than)"
 )
 _AROUND_WORDS = r"(?:around|about|approximately|roughly|environ|autour de|vers|near|approx|dans les)"
-_NOT_UNIT = rf"(?!\s+{_UNIT}\b)"
+_NOT_UNIT = rf"(?![\dp])(?!\s+{_UNIT}\b)"  # whole numbers only: not "8" of "80 cm"
 _RANGE = re.compile(
     rf"\b(?:between|entre|from|de)\s+(?:{_CURRENCY}\s+)?{_NUM}\s+(?:{_CURRENCY}\s+)?(?:and|et|to|a)\s+"
     rf"(?:{_CURRENCY}\s+)?{_NUM}{_NOT_UNIT}"
@@ -269,7 +269,10 @@ def detect_language(tokens: list[str], default: str = "en") -> str:
 
 
 def _sizes(normalized: str) -> list[str]:
-    found = [lexicon.SIZE_OF[p] for p in _matched(normalized, lexicon.SIZE_OF)]
+    phrases = _matched(normalized, lexicon.SIZE_OF)
+    # "extra large" is XL, not also the L of "large".
+    phrases = [p for p in phrases if not any(p != q and f" {p} " in f" {q} " for q in phrases)]
+    found = [lexicon.SIZE_OF[p] for p in phrases]
     found += [m.group(1).upper() for m in _SIZE_LETTER.finditer(normalized)]
     return list(dict.fromkeys(found))
 

@@ -118,7 +118,10 @@ def _variant_payload(variant: Variant) -> dict:
 
 @bp.route("/products/<handle>")
 def product(handle: str):
+    from bot import recommend  # here, not at the top: the bot imports the shop
+
     item = _product_or_404(handle)
+    customer = current_customer()
     form = AddToCartForm()
     selected = _variant_from_args(item) or next((v for v in item.variants if v.available), item.variants[0])
     variants_json = {
@@ -133,6 +136,7 @@ def product(handle: str):
         selected=selected,
         stock_text=stock_label(selected),
         variants_json=variants_json,
+        also_liked=recommend.products_you_may_also_like(item.id, customer.id if customer else None),
     )
 
 
