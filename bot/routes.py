@@ -60,3 +60,9 @@ def _render(form: SettingsForm, faq_form: FaqForm):
         entries=faq.entries(),
         delete_form=DeleteForm(),
     )
+
+
+@bp.app_context_processor
+def chat_autoconnect() -> dict[str, bool]:
+    """Storefront pages connect the chat widget at once when a proactive message could come."""
+    return {"chat_autoconnect": settings.load().any_proactive}

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 
 from chat import service
 from chat.messages import Draft
 from chat.models import Conversation
-from chat.store import Store, Stored
-from extensions import db, socketio
+from chat.store import ShopperDraft, Store, Stored
+from extensions import socketio
 from shop.models import Customer
 from shop.signals import cart_changed
 
@@ -36,34 +34,34 @@ def store() -> Store:
     return current_app.extensions["chat_store"]
 
 
-def post(draft: Draft) -> Stored:
-    """Store a message, then push it to the shopper's tabs, the sellers who have it open, and the inbox."""
+def post(draft: Draft | ShopperDraft) -> Stored:
+    """Store a message, then push it (and any note the store added after it) to the shopper's tabs and the
+    sellers who have it open, and its conversation to every inbox. Reads nothing: the store returns the
+    conversation as the message's transaction left it."""
     stored = store().append(draft)
     if not stored.duplicate:
-        # One query for the conversation with its shopper and seller (the summary needs both).
-        conversation = db.session.scalars(
-            sa.select(Conversation)
-            .where(Conversation.id == stored.conversation_id)
-            .options(joinedload(Conversation.customer), joinedload(Conversation.assignee))
-            .execution_options(populate_existing=True)
-        ).one()
-        socketio.emit(
-            "message", stored.message, to=customer_room(conversation.customer_id), namespace=SHOPPER_NS
-        )
-        socketio.emit("message", stored.message, to=conversation_room(conversation.id), namespace=SELLER_NS)
-        conversation_changed(conversation)
+        assert stored.conversation is not None
+        customer_id = stored.conversation["shopper"]["id"]
+        for message in (stored.message, *stored.notes):
+            socketio.emit("message", message, to=customer_room(customer_id), namespace=SHOPPER_NS)
+            socketio.emit(
+                "message", message, to=conversation_room(stored.conversation_id), namespace=SELLER_NS
+            )
+        _announce(stored.conversation)
     return stored
 
 
 def conversation_changed(conversation: Conversation) -> dict[str, Any]:
     """Push a conversation's new state to every seller's inbox and to the shopper's tabs."""
     data = service.summary(conversation)
+    _announce(data)
+    return data
+
+
+def _announce(data: dict[str, Any]) -> None:
     socketio.emit("conversation", data, to=SELLERS_ROOM, namespace=SELLER_NS)
     shopper_view = {key: data[key] for key in ("id", "status", "assignee", "last_seq", "seller_read_seq")}
-    socketio.emit(
-        "conversation", shopper_view, to=customer_room(conversation.customer_id), namespace=SHOPPER_NS
-    )
-    return data
+    socketio.emit("conversation", shopper_view, to=customer_room(data["shopper"]["id"]), namespace=SHOPPER_NS)
 
 
 def system_message(conversation: Conversation, event: str, text: str, name: str = "") -> Stored:

@@ -14,7 +14,9 @@ from extensions import db
 from shop.models import Customer, utcnow
 
 SELLER_ROLES = ("seller", "manager")
-CONVERSATION_STATUSES = ("waiting", "assigned", "resolved")
+#: bot: the bot answers; waiting: for a seller; assigned: a seller has it; resolved: closed (reopened by a
+#: new shopper message).
+CONVERSATION_STATUSES = ("bot", "waiting", "assigned", "resolved")
 SENDER_KINDS = ("shopper", "seller", "bot", "system")
 
 

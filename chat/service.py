@@ -6,6 +6,8 @@ Nothing here knows about Socket.IO: callers decide what to emit.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +15,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased, selectinload
 
 from chat.messages import MessageError, isoformat
 from chat.models import CannedResponse, Conversation, Message, PageView, Seller
@@ -51,17 +54,59 @@ def current_conversation(customer: Customer) -> Conversation | None:
     )
 
 
-def open_conversation(customer: Customer) -> Conversation:
-    """The conversation a shopper's new message goes to; created on the first message.
+def current_conversations(customer_ids: Collection[int]) -> dict[int, sa.Row]:
+    """`current_conversation` for many shoppers in one query (the message store resolves a whole batch).
 
-    A resolved conversation is reopened by the message (store.py); one resolved longer than
-    CHAT_REOPEN_DAYS ago is left in the history and a new conversation starts.
+    One row per existing shopper: `id`, `name`, `email`, and their current conversation's
+    `conversation_id`, `status` and `resolved_at` (all None when they have none yet).
     """
-    conversation = current_conversation(customer)
+    query, params = _current_conversations_query(dialect()), {"customer_ids": list(customer_ids)}
+    rows = db.session.connection().execute(query, params)
+    current: dict[int, sa.Row] = {}
+    for row in sorted(rows, key=lambda r: (r.status != "resolved", r.conversation_id or 0)):
+        current[row.id] = row  # the last wins: the open one, else the newest (current_conversation's order)
+    return current
+
+
+@functools.cache
+def _current_conversations_query(dialect_name: str) -> sa.Select:
+    """Each shopper with their open conversations and their newest one (built once: see any_of)."""
+    newest = aliased(Conversation)
+    candidate = sa.or_(
+        Conversation.status != "resolved",
+        Conversation.id
+        == sa.select(sa.func.max(newest.id)).where(newest.customer_id == Customer.id).scalar_subquery(),
+    )
+    return (
+        sa.select(
+            Customer.id,
+            Customer.name,
+            Customer.email,
+            Conversation.id.label("conversation_id"),
+            Conversation.status,
+            Conversation.resolved_at,
+        )
+        .outerjoin(Conversation, sa.and_(Conversation.customer_id == Customer.id, candidate))
+        .where(any_of(Customer.id, "customer_ids", dialect_name))
+    )
+
+
+def continues(status: str | None, resolved_at: datetime | None, now: datetime) -> bool:
+    """Does a shopper's new message go to this (current) conversation, rather than a new one?
+
+    An open conversation, or one resolved less than CHAT_REOPEN_DAYS ago (the message reopens it, see
+    chat/store.py), continues; one resolved longer ago is left in the history and a new one starts.
+    """
+    if status is None:
+        return False
     window = timedelta(days=current_app.config["CHAT_REOPEN_DAYS"])
-    if conversation is not None and (
-        conversation.status != "resolved" or (conversation.resolved_at or utcnow()) > utcnow() - window
-    ):
+    return status != "resolved" or (resolved_at or now) > now - window
+
+
+def open_conversation(customer: Customer) -> Conversation:
+    """The conversation a shopper's next message goes to, created if needed (used by payments and the bot)."""
+    conversation = current_conversation(customer)
+    if conversation is not None and continues(conversation.status, conversation.resolved_at, utcnow()):
         return conversation
     conversation = Conversation(customer_id=customer.id, status="waiting")
     db.session.add(conversation)
@@ -86,7 +131,16 @@ def seller_summary(seller: Seller | None) -> dict[str, Any] | None:
 
 def summary(conversation: Conversation) -> dict[str, Any]:
     """A conversation as the protocol's Conversation object."""
-    customer = conversation.customer
+    customer, assignee = conversation.customer, conversation.assignee
+    return summary_of(
+        conversation,
+        shopper={"id": customer.id, "name": shopper_name(customer), "email": customer.email},
+        assignee=seller_summary(assignee),
+    )
+
+
+def summary_of(conversation: Any, shopper: dict[str, Any], assignee: dict[str, Any] | None) -> dict[str, Any]:
+    """The Conversation object from a conversation's columns (an ORM object or a row) and its people."""
     last = None
     if conversation.last_message_at:
         last = {
@@ -97,8 +151,8 @@ def summary(conversation: Conversation) -> dict[str, Any]:
     return {
         "id": conversation.id,
         "status": conversation.status,
-        "assignee": seller_summary(conversation.assignee),
-        "shopper": {"id": customer.id, "name": shopper_name(customer), "email": customer.email},
+        "assignee": assignee,
+        "shopper": shopper,
         "last_seq": conversation.last_seq,
         "last_message": last,
         "unread": conversation.seller_unread,
@@ -108,12 +162,73 @@ def summary(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def summary_query(dialect_name: str) -> sa.Select:
+    """What `summary_of_row` needs of the conversations whose ids are given as `conversation_ids`, as plain
+    rows in one query: the message store reads its batch's conversations back this way."""
+    assignee = aliased(Seller)
+    return (
+        sa.select(
+            *(getattr(Conversation, name) for name in _SUMMARY_COLUMNS),
+            Customer.name.label("customer_name"),
+            Customer.email.label("customer_email"),
+            assignee.id.label("assignee_id"),
+            assignee.name.label("assignee_name"),
+            assignee.role.label("assignee_role"),
+            assignee.status.label("assignee_status"),
+            assignee.last_seen_at.label("assignee_last_seen_at"),
+        )
+        .join(Customer, Customer.id == Conversation.customer_id)
+        .outerjoin(assignee, assignee.id == Conversation.assignee_id)
+        .where(any_of(Conversation.id, "conversation_ids", dialect_name))
+    )
+
+
+def summary_of_row(row: sa.Row) -> dict[str, Any]:
+    """`summary` from a row of `summary_query` (no ORM objects)."""
+    seller = None
+    if row.assignee_id is not None:
+        status = _presence(row.assignee_status, row.assignee_last_seen_at)
+        seller = {
+            "id": row.assignee_id,
+            "name": row.assignee_name,
+            "role": row.assignee_role,
+            "status": status,
+        }
+    shopper = {
+        "id": row.customer_id,
+        "name": display_name(row.customer_id, row.customer_name, row.customer_email),
+        "email": row.customer_email,
+    }
+    return summary_of(row, shopper, seller)
+
+
+_SUMMARY_COLUMNS = (
+    "id",
+    "customer_id",
+    "status",
+    "last_seq",
+    "seller_unread",
+    "shopper_read_seq",
+    "seller_read_seq",
+    "last_message_text",
+    "last_message_kind",
+    "last_message_at",
+    "updated_at",
+)
+
+
 def shopper_name(customer: Customer) -> str:
-    if customer.name:
-        return customer.name
-    if customer.email:
-        return customer.email.split("@")[0]
-    return f"Visitor {customer.id}"
+    return display_name(customer.id, customer.name, customer.email)
+
+
+def display_name(customer_id: int, name: str | None, email: str | None) -> str:
+    """How a shopper is named to sellers: their name, else their email's local part, else "Visitor 12"."""
+    if name:
+        return name
+    if email:
+        return email.split("@")[0]
+    return f"Visitor {customer_id}"
 
 
 INBOX_FILTERS = ("open", "waiting", "mine", "resolved", "all")
@@ -226,6 +341,21 @@ def mark_read(conversation: Conversation, who: str, seq: object) -> int:
 def _at_least(column: Any, value: int) -> Any:
     """SQL for max(column, value), the same on SQLite and PostgreSQL (read positions never go back)."""
     return sa.case((column < value, value), else_=column)
+
+
+def dialect() -> str:
+    """The database's dialect name ("sqlite", "postgresql"): a few batch statements differ."""
+    return db.session.get_bind().dialect.name
+
+
+def any_of(column: Any, name: str, dialect_name: str) -> Any:
+    """SQL for `column IN :name`, the list of values given at execution, so that the statement is built once
+    (building a statement costs more than running it). On PostgreSQL `column = ANY(:name)`, one array
+    parameter: psycopg parses a statement of more than 50 parameters again on every execution (and never
+    prepares it), which for the message store's batches of hundreds cost more than the query itself."""
+    if dialect_name == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
 
 
 def touch_shoppers(customer_ids: list[int]) -> None:
@@ -376,9 +506,13 @@ def product_summary(product: Any) -> dict[str, Any]:
 
 
 def presence_of(seller: Seller) -> str:
-    if seller.last_seen_at is None or seller.last_seen_at < utcnow() - PRESENCE_TIMEOUT:
+    return _presence(seller.status, seller.last_seen_at)
+
+
+def _presence(status: str, last_seen_at: datetime | None) -> str:
+    if last_seen_at is None or last_seen_at < utcnow() - PRESENCE_TIMEOUT:
         return "offline"
-    return seller.status
+    return status
 
 
 def touch_seller(seller: Seller, status: str | None = None) -> None:

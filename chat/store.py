@@ -1,29 +1,58 @@
 """Storing messages: written to the database before anyone is told, numbered without gaps, never twice.
 
-`append(draft)` is the only way a message enters a conversation (shopper, seller, bot, system alike).
-Under load, messages from many connections are committed together (group commit): the caller blocks
-until the transaction holding its message has committed, so "stored before acknowledged" still holds,
-but one commit serves a whole batch instead of one per message (the per-message commit was the
-bottleneck: about 0.16x a bare echo server on this machine).
+`append(draft)` is the only way a message enters a conversation (shopper, seller, bot, system alike). A
+`Draft` names its conversation; a `ShopperDraft` names only its shopper, and the store puts it in their
+current conversation (`service.current_conversations`): a new one for a first message or long after the
+last one was resolved (`service.continues`); a resolved one is reopened, with a "reopened" note stored
+right after the message.
+
+Under load, messages from many connections are written together (group commit): the caller blocks until the
+transaction holding its message has committed, so "stored before acknowledged" still holds, but one
+transaction serves a whole batch with a fixed handful of statements, whatever its size: find the shoppers'
+conversations, find resends, update every conversation's counters, reopen the resolved ones, read the
+conversations back as the inbox shows them, insert the messages. The caller gets its message and its
+conversation's summary from that transaction and reads nothing itself: the per-message reads around a
+batched write had made the chat slower than a naive insert + commit per message (0.16x a bare echo server).
+Statements are built once (`functools.cache`), with one array parameter per list on PostgreSQL
+(`service.any_of`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects import postgresql
 
+from chat import service
 from chat.messages import Draft, serialize
 from chat.models import Conversation, Message
 from extensions import db
 from shop.models import utcnow
 
 log = logging.getLogger(__name__)
+
+REOPENED_TEXT = "The conversation was reopened"
+
+
+class ShopperGone(LookupError):
+    """The shopper of a ShopperDraft no longer exists."""
+
+
+@dataclass(frozen=True)
+class ShopperDraft:
+    """A shopper's text, before the store knows its conversation and the name to show with it."""
+
+    customer_id: int
+    text: str
+    client_id: str | None = None
 
 
 @dataclass
@@ -33,80 +62,244 @@ class Stored:
     message: dict[str, Any]
     duplicate: bool
     conversation_id: int
+    #: The Conversation object (protocol) as the message's transaction left it; None for a duplicate.
+    conversation: dict[str, Any] | None = None
+    #: Messages the store added right after this one (the "reopened" note), to be announced with it.
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class _Pending:
-    draft: Draft
+    draft: Draft | ShopperDraft
     done: Any  # an Event of the server's async mode
     result: Stored | None = None
     error: BaseException | None = None
 
 
-def _existing(drafts: Iterable[Draft]) -> dict[tuple[int, str], Message]:
-    """Messages already stored under these (conversation_id, client_id) pairs."""
-    keys = {(d.conversation_id, d.client_id) for d in drafts if d.client_id}
+def _existing(drafts: Iterable[Draft]) -> dict[tuple[int, str], sa.Row]:
+    """Messages already stored under these (conversation_id, client_id) pairs, as rows."""
+    keys = list({(d.conversation_id, d.client_id) for d in drafts if d.client_id})
     if not keys:
         return {}
-    rows = db.session.scalars(
-        sa.select(Message).where(sa.tuple_(Message.conversation_id, Message.client_id).in_(list(keys)))
-    )
+    dialect = service.dialect()
+    if dialect == "postgresql":  # two arrays (see service.any_of)
+        params = {"conversation_ids": [c for c, _ in keys], "client_ids": [k for _, k in keys]}
+    else:
+        params = {"pairs": keys}
+    rows = db.session.connection().execute(_existing_query(dialect), params)
     return {(m.conversation_id, m.client_id): m for m in rows}
 
 
-def _reserve_seqs(conversation_id: int, drafts: list[Draft], now: datetime) -> int:
-    """Atomically take len(drafts) sequence numbers and update the conversation's counters.
+@functools.cache
+def _existing_query(dialect: str) -> sa.Select:
+    message = Message.__table__
+    pair = sa.tuple_(message.c.conversation_id, message.c.client_id)
+    if dialect == "postgresql":
+        arrays = (
+            sa.bindparam("conversation_ids", type_=postgresql.ARRAY(message.c.conversation_id.type)),
+            sa.bindparam("client_ids", type_=postgresql.ARRAY(message.c.client_id.type)),
+        )
+        pairs = sa.select(
+            sa.func.unnest(*arrays).table_valued("conversation_id", "client_id").render_derived()
+        )
+        return sa.select(message).where(pair.in_(pairs))
+    return sa.select(message).where(pair.in_(sa.bindparam("pairs", expanding=True)))
 
-    A single UPDATE ... RETURNING: correct with concurrent writers on SQLite and PostgreSQL alike (the row
-    is locked by the update). Returns the last seq reserved.
-    """
-    last = drafts[-1]
-    shopper_count = sum(d.sender_kind == "shopper" for d in drafts)
-    values: dict[str, Any] = {
-        "last_seq": Conversation.last_seq + len(drafts),
-        "seller_unread": Conversation.seller_unread + shopper_count,
-        "last_message_text": last.text[:200],
-        "last_message_kind": last.sender_kind,
-        "last_message_at": now,
-        "updated_at": now,
+
+def _resolve(items: Sequence[Draft | ShopperDraft], now: datetime) -> list[Draft]:
+    """Each ShopperDraft as a Draft to its shopper's current conversation, started here when needed."""
+    shoppers = {item.customer_id for item in items if isinstance(item, ShopperDraft)}
+    if not shoppers:
+        return [item for item in items if isinstance(item, Draft)]
+    current = service.current_conversations(shoppers)
+    if gone := shoppers - current.keys():
+        raise ShopperGone(f"shopper {min(gone)} does not exist")
+    target = {
+        customer_id: row.conversation_id
+        for customer_id, row in current.items()
+        if service.continues(row.status, row.resolved_at, now)
     }
-    if shopper_count:
-        # A shopper writing again reopens a resolved conversation (to its seller if it had one).
-        values["status"] = sa.case(
-            (Conversation.status != "resolved", Conversation.status),
-            (Conversation.assignee_id.is_not(None), "assigned"),
-            else_="waiting",
+    if starting := sorted(shoppers - target.keys()):
+        table = Conversation.__table__
+        rows = db.session.connection().execute(
+            sa.insert(table).returning(table.c.id, table.c.customer_id),
+            [{"customer_id": c, "status": "waiting", "created_at": now, "updated_at": now} for c in starting],
         )
-        values["resolved_at"] = sa.case(
-            (Conversation.status == "resolved", None), else_=Conversation.resolved_at
-        )
-    if any(d.sender_kind == "seller" for d in drafts):
-        # The email countdown starts at the first reply the shopper has not seen; a shopper seen since an
-        # older pending reply (widget open in a background tab) restarts it, or no email would ever go.
-        values["notify_pending_since"] = sa.case(
-            (Conversation.notify_pending_since.is_(None), now),
-            (Conversation.shopper_seen_at >= Conversation.notify_pending_since, now),
-            else_=Conversation.notify_pending_since,
-        )
-    stmt = (
-        sa.update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(**values)
-        .returning(Conversation.last_seq)
-        .execution_options(synchronize_session=False)  # no ORM bookkeeping: nothing loaded needs it
+        target.update({customer_id: conversation_id for conversation_id, customer_id in rows})
+    drafts = []
+    for item in items:
+        if isinstance(item, ShopperDraft):
+            shopper = current[item.customer_id]
+            item = Draft(
+                conversation_id=target[item.customer_id],
+                sender_kind="shopper",
+                text=item.text,
+                client_id=item.client_id,
+                sender_name=service.display_name(shopper.id, shopper.name, shopper.email),
+            )
+        drafts.append(item)
+    return drafts
+
+
+def _update_conversations(fresh: dict[int, list[Draft]], now: datetime) -> tuple[dict[int, sa.Row], set[int]]:
+    """Take len(drafts) sequence numbers in each conversation and update its counters; a shopper writing to
+    a resolved conversation reopens it (to its seller if it had one) and takes one more number, for the
+    "reopened" note. Returns the conversations as left (`service.summary_query`'s rows) and the reopened ids.
+
+    A fixed few statements whatever the batch's size, atomic with concurrent writers on SQLite and
+    PostgreSQL alike: the rows are locked (in id order, so that two writers cannot deadlock) until the batch
+    commits.
+    """
+    counters = [
+        {
+            "cid": conversation_id,
+            "count": len(drafts),
+            "from_shopper": sum(d.sender_kind == "shopper" for d in drafts),
+            "replied": sum(d.sender_kind == "seller" for d in drafts),
+            "text": drafts[-1].text[:200],
+            "kind": drafts[-1].sender_kind,
+        }
+        for conversation_id, drafts in sorted(fresh.items())
+    ]
+    connection = db.session.connection()
+    dialect = service.dialect()
+    if dialect == "postgresql":
+        # One UPDATE ... FROM unnest(arrays) (an executemany spent more than the rest of the batch), after
+        # locking the rows in id order.
+        connection.execute(_lock_query(), {"conversation_ids": [row["cid"] for row in counters]})
+        arrays = {name: [row[name] for row in counters] for name in _COUNTERS}
+        connection.execute(_counters_update(dialect), {**arrays, "now": now})
+    else:  # one UPDATE per conversation, in id order (executemany: a loop in the driver)
+        connection.execute(_counters_update(dialect), [{**row, "now": now} for row in counters])
+    reopened: set[int] = set()
+    if written_to := [
+        cid for cid, drafts in fresh.items() if any(d.sender_kind == "shopper" for d in drafts)
+    ]:
+        reopened = set(connection.scalars(_reopen_update(dialect), {"conversation_ids": written_to}))
+    rows = connection.execute(service.summary_query(dialect), {"conversation_ids": list(fresh)})
+    return {row.id: row for row in rows}, reopened
+
+
+#: A batch's counters for each conversation, and their types.
+_COUNTERS = {
+    "cid": sa.Integer(),
+    "count": sa.Integer(),
+    "from_shopper": sa.Integer(),
+    "replied": sa.Integer(),
+    "text": Conversation.__table__.c.last_message_text.type,
+    "kind": Conversation.__table__.c.last_message_kind.type,
+}
+
+
+@functools.cache
+def _lock_query() -> sa.Select:
+    c = Conversation.__table__.c
+    return (
+        sa.select(c.id)
+        .where(service.any_of(c.id, "conversation_ids", "postgresql"))
+        .order_by(c.id)
+        .with_for_update()
     )
-    last_seq = db.session.execute(stmt).scalar_one_or_none()
-    if last_seq is None:
-        raise LookupError(f"conversation {conversation_id} does not exist")
-    return last_seq
 
 
-def write_batch(drafts: list[Draft]) -> list[Stored]:
+@functools.cache
+def _counters_update(dialect: str) -> sa.Update:
+    table = Conversation.__table__
+    c = table.c
+    if dialect == "postgresql":  # columns of the unnested arrays
+        arrays = [sa.bindparam(name, type_=postgresql.ARRAY(type_)) for name, type_ in _COUNTERS.items()]
+        source = sa.func.unnest(*arrays).table_valued(*_COUNTERS).render_derived()
+        value = {name: source.c[name] for name in _COUNTERS}
+    else:  # parameters of each execution
+        value = {name: sa.bindparam(name, type_=type_) for name, type_ in _COUNTERS.items()}
+    now = sa.bindparam("now", type_=c.updated_at.type)
+    replied = value["replied"] > 0
+    return (
+        sa.update(table)
+        .where(c.id == value["cid"])
+        .values(
+            last_seq=c.last_seq + value["count"],
+            seller_unread=c.seller_unread + value["from_shopper"],
+            last_message_text=value["text"],
+            last_message_kind=value["kind"],
+            last_message_at=now,
+            updated_at=now,
+            # The email countdown starts at the first reply the shopper has not seen; a shopper seen since an
+            # older pending reply (widget open in a background tab) restarts it, or no email would ever go.
+            notify_pending_since=sa.case(
+                (~replied, c.notify_pending_since),
+                (c.notify_pending_since.is_(None), now),
+                (c.shopper_seen_at >= c.notify_pending_since, now),
+                else_=c.notify_pending_since,
+            ),
+        )
+    )
+
+
+@functools.cache
+def _reopen_update(dialect: str) -> sa.Update:
+    # The note takes a number but is not the last message: the inbox keeps showing (and notifying) the
+    # shopper's words.
+    c = Conversation.__table__.c
+    return (
+        sa.update(Conversation.__table__)
+        .where(service.any_of(c.id, "conversation_ids", dialect), c.status == "resolved")
+        .values(
+            status=sa.case((c.assignee_id.is_not(None), "assigned"), else_="waiting"),
+            resolved_at=None,
+            last_seq=c.last_seq + 1,
+        )
+        .returning(c.id)
+    )
+
+
+_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "seq",
+    "client_id",
+    "type",
+    "sender_kind",
+    "seller_id",
+    "sender_name",
+    "text",
+    "data",
+    "created_at",
+)
+
+
+def _insert(rows: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    """Insert message rows in one statement; their ids by (conversation_id, seq)."""
+    dialect = service.dialect()
+    if dialect == "postgresql":  # one array per column (see _insert_statement)
+        result = db.session.connection().execute(
+            _insert_statement(dialect), {name: [row[name] for row in rows] for name in _MESSAGE_COLUMNS}
+        )
+    else:
+        result = db.session.connection().execute(_insert_statement(dialect), rows)
+    return {(conversation_id, seq): message_id for conversation_id, seq, message_id in result}
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> sa.Insert:
+    table = Message.__table__
+    stmt = sa.insert(table)
+    if dialect == "postgresql":
+        # Arrays unnested into rows: a short statement that psycopg prepares once, where VALUES (...),
+        # (...) would be parsed again for every batch (see service.any_of).
+        arrays = [sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in _MESSAGE_COLUMNS]
+        unnested = sa.func.unnest(*arrays).table_valued(*_MESSAGE_COLUMNS).render_derived()
+        stmt = stmt.from_select(_MESSAGE_COLUMNS, sa.select(unnested))
+    return stmt.returning(table.c.conversation_id, table.c.seq, table.c.id)
+
+
+def write_batch(items: Sequence[Draft | ShopperDraft]) -> list[Stored]:
     """Store drafts in one transaction; duplicates (same conversation and client_id) are not stored again.
 
-    Raises sqlalchemy errors after rolling back; the caller retries one by one.
+    Raises sqlalchemy errors or LookupError (a conversation or shopper that does not exist) after nothing
+    was committed; the caller rolls back and retries one by one.
     """
     now = utcnow()
+    drafts = _resolve(items, now)
     found = _existing(drafts)
     results: list[Stored | None] = [None] * len(drafts)
     fresh: dict[int, list[int]] = {}
@@ -121,38 +314,67 @@ def write_batch(drafts: list[Draft]) -> list[Stored]:
             if key:
                 seen_in_batch[key] = i
             fresh.setdefault(draft.conversation_id, []).append(i)
-    new_messages: dict[int, Message] = {}
-    for conversation_id, indexes in fresh.items():
-        batch = [drafts[i] for i in indexes]
-        last_seq = _reserve_seqs(conversation_id, batch, now)
-        for offset, i in enumerate(indexes):
-            draft = drafts[i]
-            new_messages[i] = Message(
-                conversation_id=conversation_id,
-                seq=last_seq - len(indexes) + 1 + offset,
-                client_id=draft.client_id,
-                type=draft.type,
-                sender_kind=draft.sender_kind,
-                seller_id=draft.seller_id,
-                sender_name=draft.sender_name,
-                text=draft.text,
-                data=draft.data,
-                created_at=now,
-            )
-    db.session.add_all(new_messages.values())
-    db.session.flush()  # ids assigned; serialise now, as a commit would expire (and reload) every message
-    for i, message in new_messages.items():
-        results[i] = Stored(serialize(message), False, message.conversation_id)
+    if fresh:
+        _write_fresh(drafts, fresh, results, now)
     db.session.commit()
     for i, draft in enumerate(drafts):
         if results[i] is None:  # a second copy of a client_id within the same batch
-            first = results[seen_in_batch[(draft.conversation_id, draft.client_id)]]
+            first = results[seen_in_batch[(draft.conversation_id, draft.client_id or "")]]
             assert first is not None
             results[i] = Stored(first.message, True, draft.conversation_id)
     return [r for r in results if r is not None]
 
 
-def write_one(draft: Draft) -> Stored:
+def _write_fresh(
+    drafts: list[Draft], fresh: dict[int, list[int]], results: list[Stored | None], now: datetime
+) -> None:
+    """Number and insert the new messages (indexes into drafts, by conversation); fill in their results."""
+    updated, reopened = _update_conversations(
+        {cid: [drafts[i] for i in indexes] for cid, indexes in fresh.items()}, now
+    )
+    if missing := fresh.keys() - updated.keys():
+        raise LookupError(f"conversation {min(missing)} does not exist")
+    summaries = {cid: service.summary_of_row(row) for cid, row in updated.items()}
+    note = Draft(0, "system", REOPENED_TEXT, type="system", data={"event": "reopened", "name": ""})
+    rows: list[dict[str, Any]] = []
+    owners: list[int | None] = []  # the draft index of each row; None for a note (after its owner's row)
+    for conversation_id, indexes in fresh.items():
+        layout: list[int | None] = list(indexes)
+        if conversation_id in reopened:
+            first_shopper = next(n for n, i in enumerate(indexes) if drafts[i].sender_kind == "shopper")
+            layout.insert(first_shopper + 1, None)  # the note, right after the shopper's words
+        seq = updated[conversation_id].last_seq - len(layout)
+        for index in layout:
+            seq += 1
+            draft = drafts[index] if index is not None else note
+            rows.append(
+                {
+                    "conversation_id": conversation_id,
+                    "seq": seq,
+                    "client_id": draft.client_id,
+                    "type": draft.type,
+                    "sender_kind": draft.sender_kind,
+                    "seller_id": draft.seller_id,
+                    "sender_name": draft.sender_name,
+                    "text": draft.text,
+                    "data": draft.data,
+                    "created_at": now,
+                }
+            )
+            owners.append(index)
+    ids = _insert(rows)
+    owner: Stored | None = None
+    for row, index in zip(rows, owners, strict=True):
+        message = serialize(SimpleNamespace(id=ids[row["conversation_id"], row["seq"]], **row))
+        if index is None:
+            assert owner is not None
+            owner.notes.append(message)
+        else:
+            owner = Stored(message, False, row["conversation_id"], summaries[row["conversation_id"]])
+            results[index] = owner
+
+
+def write_one(draft: Draft | ShopperDraft) -> Stored:
     """Store one draft; a concurrent writer that stored the same client_id first makes this a duplicate."""
     try:
         return write_batch([draft])[0]
@@ -175,7 +397,7 @@ class MessageWriter:
         self.queue = server.eio.create_queue()
         self.started = False
 
-    def append(self, draft: Draft) -> Stored:
+    def append(self, draft: Draft | ShopperDraft) -> Stored:
         if not self.started:
             self.started = True
             self.server.start_background_task(self._run)
@@ -189,19 +411,34 @@ class MessageWriter:
 
     def _take_batch(self) -> list[_Pending]:
         batch = [self.queue.get()]
+        # While messages keep coming, let the connections that have one ready queue it too (one more turn
+        # of the event loop each time): a batch costs a few statements and a commit whatever its size.
         while len(batch) < self.max_batch:
-            try:
-                batch.append(self.queue.get_nowait())
-            except Exception:  # queue.Empty of whichever async mode is in use
+            self.server.sleep(0)
+            before = len(batch)
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except Exception:  # queue.Empty of whichever async mode is in use
+                    break
+            if len(batch) == before:
                 break
         return batch
 
     def _run(self) -> None:
         while True:
             batch = self._take_batch()
-            with self.app.app_context():
-                self._write(batch)
-                db.session.remove()
+            try:
+                with self.app.app_context():
+                    self._write(batch)
+                    db.session.remove()
+            except Exception as exc:  # a bug: a dead writer would leave every sender waiting for ever
+                log.exception("the message writer failed on a batch of %d messages", len(batch))
+                for pending in batch:
+                    if pending.result is None:
+                        pending.error = exc
+            for pending in batch:
+                pending.done.set()
 
     def _write(self, batch: list[_Pending]) -> None:
         try:
@@ -216,8 +453,6 @@ class MessageWriter:
                 except (sa.exc.SQLAlchemyError, LookupError) as exc:
                     db.session.rollback()
                     pending.error = exc
-        for pending in batch:
-            pending.done.set()
 
 
 class Store:
@@ -227,10 +462,12 @@ class Store:
     def __init__(self, writer: MessageWriter | None = None) -> None:
         self.writer = writer
 
-    def append(self, draft: Draft) -> Stored:
+    def append(self, draft: Draft | ShopperDraft) -> Stored:
         if self.writer is None:
             return write_one(draft)
         # End the caller's transaction first: a sender waiting for the writer must not hold a pooled
         # connection, or enough waiting senders would starve the writer of one (a stall under load).
-        db.session.commit()
+        # A shopper's send has read nothing (no session even): nothing to end.
+        if db.session.registry.has() and db.session().in_transaction():
+            db.session.commit()
         return self.writer.append(draft)

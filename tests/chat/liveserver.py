@@ -54,10 +54,15 @@ class ServerProcess:
 
     def gunicorn_master(self) -> int:
         """gunicorn's master pid: run.sh's child, leader of its own process group (run.sh starts it with
-        setsid, so signals to run.sh's group do not reach it)."""
+        setsid, so signals to run.sh's group do not reach it; localstripe is started the same way)."""
         if self._master is None:
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-            masters = [int(pid) for pid in children if os.getpgid(int(pid)) == int(pid)]
+            masters = [
+                int(pid)
+                for pid in children
+                if os.getpgid(int(pid)) == int(pid)
+                and b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
             assert len(masters) == 1, f"expected one gunicorn master under run.sh, found {children}"
             self._master = masters[0]
         return self._master
@@ -110,9 +115,20 @@ def start_server(
         "COOKIE_SECURE": "0",  # plain http://127.0.0.1: requests would not send Secure cookies back
         "ACCESS_LOG": "",
         "VENV": str(VENV),
+        # Payments through a fresh localstripe that run.sh starts on a port of its own (never real Stripe).
+        "LOCALSTRIPE_PORT": str(free_port()),
+        "LOCALSTRIPE_ARGS": "--from-scratch",
         **env,
     }
-    full_env.pop("REDIS_URL", None)
+    for key in (
+        "REDIS_URL",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_PUBLISHABLE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_API_BASE",
+        "STRIPE_JS_URL",
+    ):
+        full_env.pop(key, None)
     if redis_url:
         full_env["REDIS_URL"] = redis_url
     with log.open("w") as out:

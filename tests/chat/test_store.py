@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 import socketio
@@ -19,7 +20,7 @@ from chat.messages import Draft
 from chat.models import Conversation, Message
 from config import TestConfig
 from extensions import db
-from shop.models import Customer
+from shop.models import Customer, utcnow
 from tests.conftest import _postgres_url, empty_tables, fresh_schema, service_unavailable
 
 THREADS = 12
@@ -367,3 +368,125 @@ def test_senders_holding_connections_do_not_starve_the_writer(small_pool_app, ma
 
     with small_pool_app.app_context():
         assert len(assert_consistent(conversation_id)) == 2
+
+
+# --- Shopper drafts: the store finds (or starts) the shopper's conversation -------------------------------
+
+
+@pytest.fixture
+def make_shopper(store_app: Flask) -> Callable[..., int]:
+    """A customer, optionally with a conversation of that status resolved `resolved_days` ago; its id."""
+
+    def make(status: str | None = None, resolved_days: float = 0, name: str = "") -> int:
+        with store_app.app_context():
+            customer = Customer(name=name)
+            db.session.add(customer)
+            db.session.flush()
+            if status is not None:
+                resolved_at = utcnow() - timedelta(days=resolved_days) if status == "resolved" else None
+                db.session.add(Conversation(customer_id=customer.id, status=status, resolved_at=resolved_at))
+            db.session.commit()
+            return customer.id
+
+    return make
+
+
+def conversations_of(customer_id: int) -> list[Conversation]:
+    return list(
+        db.session.scalars(
+            sa.select(Conversation).where(Conversation.customer_id == customer_id).order_by(Conversation.id)
+        )
+    )
+
+
+def test_shopper_drafts_go_to_their_current_conversation(store_app, make_shopper):
+    """One batch: a first message (twice from one shopper: one new conversation), an open conversation, a
+    recently resolved one (reopened, its note right after the shopper's message, before the seller's
+    reply), and one resolved long ago (left alone: a new conversation starts)."""
+    days = store_app.config["CHAT_REOPEN_DAYS"]
+    new, open_, recent, old = (
+        make_shopper(name="Nina"),
+        make_shopper("waiting"),
+        make_shopper("resolved", days - 1),
+        make_shopper("resolved", days + 1),
+    )
+    with store_app.app_context():
+        recent_id = conversations_of(recent)[0].id
+        old_id = conversations_of(old)[0].id
+        batch = [
+            store.ShopperDraft(new, "first", "n-1"),
+            store.ShopperDraft(open_, "again", "o-1"),
+            store.ShopperDraft(recent, "back", "r-1"),
+            Draft(conversation_id=recent_id, sender_kind="seller", text="welcome back", client_id="r-s"),
+            store.ShopperDraft(new, "second", "n-2"),
+            store.ShopperDraft(old, "hello again", "x-1"),
+        ]
+        results = store.write_batch(batch)
+
+        assert [r.message["client_id"] for r in results] == ["n-1", "o-1", "r-1", "r-s", "n-2", "x-1"]
+        assert not any(r.duplicate for r in results)
+        assert results[0].conversation_id == results[4].conversation_id
+        assert [r.message["seq"] for r in (results[0], results[4])] == [1, 2]
+        assert results[0].message["sender"]["name"] == "Nina"
+        assert results[1].message["sender"]["name"] == f"Visitor {open_}"
+        # reopened: shopper message, note, seller reply
+        assert [n["data"]["event"] for n in results[2].notes] == ["reopened"]
+        assert (results[2].message["seq"], results[2].notes[0]["seq"], results[3].message["seq"]) == (1, 2, 3)
+        assert results[2].conversation["status"] == "waiting"
+        assert results[2].conversation["last_message"]["text"] == "welcome back"
+        # resolved long ago: a new conversation
+        assert results[5].conversation_id != old_id
+        assert (results[5].message["seq"], results[5].notes) == (1, [])
+        assert [c.status for c in conversations_of(old)] == ["resolved", "waiting"]
+        for result in results:
+            assert result.conversation["id"] == result.conversation_id
+            assert result.conversation["last_seq"] == len(assert_consistent(result.conversation_id))
+        assert [len(conversations_of(c)) for c in (new, open_, recent, old)] == [1, 1, 1, 2]
+
+
+def test_writer_shopper_drafts_from_many_tabs(store_app, writer, batches, make_shopper):
+    """Two tabs per shopper sending at once, with resends: one conversation per shopper (started by the
+    first message of either tab), numbered without gaps, each client_id stored once."""
+    shoppers = [make_shopper() for _ in range(THREADS // 2)]
+    results: dict[int, list[tuple[str, store.Stored]]] = {i: [] for i in range(THREADS)}
+
+    def tab(index: int) -> None:
+        customer_id = shoppers[index // 2]
+        for n in range(PER_THREAD):
+            one = store.ShopperDraft(customer_id, f"text {n}", f"t{index}-m{n}")
+            results[index].append((one.client_id, writer.append(one)))
+            if n % 4 == 0:
+                results[index].append((one.client_id, writer.append(one)))
+
+    run_threads(THREADS, tab)
+
+    assert max(batches) > 1, "the writer never grouped messages into one commit"
+    with store_app.app_context():
+        for number, customer_id in enumerate(shoppers):
+            (conversation,) = conversations_of(customer_id)
+            rows = assert_consistent(conversation.id)
+            assert len(rows) == 2 * PER_THREAD
+            for index in (2 * number, 2 * number + 1):
+                for client_id, stored in results[index]:
+                    assert stored.conversation_id == conversation.id
+                    assert (rows[stored.message["seq"] - 1][1]) == client_id
+
+
+def test_batch_with_a_missing_shopper_fails_only_that_draft(
+    store_app, batches, append_in_one_batch, make_conversation, make_shopper
+):
+    conversation_id = make_conversation()
+    here = make_shopper()
+    drafts = [
+        draft(conversation_id, "ok-1"),
+        store.ShopperDraft(here + 999, "hello?", "gone"),
+        store.ShopperDraft(here, "hello", "here"),
+    ]
+    outcomes = append_in_one_batch(drafts)
+
+    assert batches[-4:] == [3, 1, 1, 1], "one batch of three, then one by one"
+    assert isinstance(outcomes[1], store.ShopperGone)
+    assert [o.message["client_id"] for o in (outcomes[0], outcomes[2])] == ["ok-1", "here"]
+    with store_app.app_context():
+        assert [client_id for _, client_id, _ in assert_consistent(conversation_id)] == ["blocker", "ok-1"]
+        assert len(assert_consistent(conversations_of(here)[0].id)) == 1
