@@ -33,13 +33,20 @@ HISTORY_VIEWS = 30
 POPULAR_CACHE_SECONDS = 300.0
 #: Kinds of product (concepts of `bot.search.CONCEPT_OF`) that "what goes with" rules are about.
 KINDS = frozenset(lexicon.GOES_WITH) | {kind for kinds in lexicon.GOES_WITH.values() for kind in kinds}
+#: How many products of the kinds that go with a product's are kept per kind (more than any reply shows).
+GOES_WITH_KEPT = 32
 #: Weight of each signal of interest in a product for personal picks.
 INTEREST = {"bought": 3.0, "carted": 2.0, "viewed": 1.0}
 
 
 def similar(product_id: int, limit: int = 4, index: CatalogIndex | None = None) -> list[ProductDoc]:
-    """Products like this one: same words (weighted by field and rarity), type, colours, price range."""
+    """Products like this one: same words (weighted by field and rarity), type, colours, price range.
+    Kept on the index until the catalog changes."""
     index = index or get_index()
+    return list(index.derived(("similar", product_id, limit), lambda: _similar(index, product_id, limit)))
+
+
+def _similar(index: CatalogIndex, product_id: int, limit: int) -> list[ProductDoc]:
     doc = index.docs.get(product_id)
     if doc is None:
         return []
@@ -120,21 +127,32 @@ def complementary(product_id: int, limit: int = 4, index: CatalogIndex | None = 
     take(index.docs[i] for i in index.linked_from.get(doc.handle, ()))
     take(index.by_handle.get(h) for h, _n in bought_together(doc.handle))
     if len(picks) < limit:
-        wanted = [c for concept in doc.concepts for c in lexicon.GOES_WITH.get(concept, [])]
-        scores = index.total_scores(dict.fromkeys(wanted))
-        kinds = doc.concepts & KINDS  # a teak chair goes with a teak table; another table does not
-        take(index.docs[i] for i in best_first(scores) if not (index.docs[i].concepts & kinds))
+        take(index.docs[i] for i in _goes_with(doc, index))
     return list(picks.values())[:limit]
 
 
+def _goes_with(doc: ProductDoc, index: CatalogIndex) -> list[int]:
+    """The first GOES_WITH_KEPT products of the kinds that go with this one's (a table: chairs, cushions),
+    best first; kept on the index per kinds of product until the catalog changes."""
+    kinds = doc.concepts & KINDS
+
+    def ranked() -> list[int]:
+        wanted = sorted({c for kind in kinds for c in lexicon.GOES_WITH.get(kind, [])})
+        scores = index.total_scores(wanted)
+        # A teak chair goes with a teak table; another table does not.
+        found = (i for i in best_first(scores) if not (index.docs[i].concepts & kinds))
+        return list(itertools.islice(found, GOES_WITH_KEPT))
+
+    return index.derived(("goes_with", kinds), ranked)
+
+
 def best_first(scores: dict[int, float]) -> Iterator[int]:
-    """Ids by score, highest first (then lowest id), sorting only as far as the caller reads."""
-    done, wanted = 0, 16
-    while done < len(scores):
-        threshold = heapq.nlargest(wanted, scores.values())[-1]
-        top = sorted((i for i, s in scores.items() if s >= threshold), key=lambda i: (-scores[i], i))
-        yield from top[done:]
-        done, wanted = len(top), 4 * len(top)
+    """Ids by score, highest first, then lowest id."""
+    by_score: dict[float, list[int]] = {}
+    for doc_id, score in scores.items():
+        by_score.setdefault(score, []).append(doc_id)
+    for score in sorted(by_score, reverse=True):
+        yield from sorted(by_score[score])
 
 
 def _popular_counts() -> Counter[int]:
@@ -228,13 +246,18 @@ def owned(customer_id: int) -> set[int]:
 
 
 def personalised(
-    customer_id: int, limit: int = 4, index: CatalogIndex | None = None, fallback: bool = True
+    customer_id: int,
+    limit: int = 4,
+    index: CatalogIndex | None = None,
+    fallback: bool = True,
+    skip: set[int] | None = None,
 ) -> list[ProductDoc]:
     """Picks for this shopper from what they viewed, carted and bought: things like what they looked at
-    and things that go with what they own; popular products to fill (unless `fallback` is False)."""
+    and things that go with what they own; popular products to fill (unless `fallback` is False).
+    `skip`: what they own, when the caller knows it already."""
     index = index or get_index()
     seeds = sorted(interests(customer_id).items(), key=lambda kv: -kv[1])[:5]
-    skip = owned(customer_id)
+    skip = owned(customer_id) if skip is None else skip
     scores: Counter[int] = Counter()
     for product_id, weight in seeds:
         for rank, doc in enumerate(similar(product_id, 6, index)):
@@ -275,10 +298,12 @@ def you_may_also_like(
     quarter of personal picks, the rest what is like it, then popular products to fill; never the product
     itself, what the shopper owns, a draft or unpublished product (not in the index) or one sold out."""
     index = index or get_index()
-    skip = {product_id} | (owned(customer_id) if customer_id else set())
+    mine = owned(customer_id) if customer_id else set()
+    skip = {product_id} | mine
     sources = [(complementary(product_id, limit, index), (limit + 1) // 2)]
     if customer_id:
-        sources.append((personalised(customer_id, limit, index, fallback=False), max(1, limit // 4)))
+        picks = personalised(customer_id, limit, index, fallback=False, skip=mine)
+        sources.append((picks, max(1, limit // 4)))
     sources.append((similar(product_id, limit, index), limit))
     sources.append((popular(limit * 3, exclude=skip, index=index), limit))
     for_sale = available({doc.id for docs, _quota in sources for doc in docs} - skip)

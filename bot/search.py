@@ -57,6 +57,9 @@ VOCABULARY_WEIGHT = 1.2
 #: Product scores of query words kept per index (summed over the cached words, ~100 bytes each); the
 #: oldest words are dropped beyond it. A common word of a 10,000-product catalog holds ~2,000.
 GROUP_CACHE_ENTRIES = 300_000
+#: Values derived from the docs kept per index (such as each product's similar products); all are
+#: dropped beyond it, as on a change.
+DERIVED_ENTRIES = 20_000
 
 T = TypeVar("T")
 
@@ -345,6 +348,8 @@ class CatalogIndex:
         value = compute()
         with self._cache_lock:
             if version == self.version:
+                if len(self._derived) >= DERIVED_ENTRIES:
+                    self._derived = {}
                 self._derived[key] = (stamp, value)
         return value
 
