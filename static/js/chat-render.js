@@ -44,9 +44,68 @@
     return body;
   }
 
-  function renderProductCard(message, options) {
-    var product = (message.data && message.data.product) || {};
-    var card = el("div", "chat-card");
+  function str(options, key, fallback) {
+    return (options && options.strings && options.strings[key]) || fallback;
+  }
+
+  // "Add to cart" under a bot's product card (data.product.variants), when the viewer may buy
+  // (options.addToCart(variantId, done), done(ok, text)): a variant <select> when there is a choice, the
+  // button, and the outcome in a live region. A card without variants (a seller's) offers no button.
+  function renderBuy(product, options) {
+    var variants = (product.variants || []).filter(function (v) { return v && v.id !== undefined && v.id !== null; });
+    if (!variants.length || typeof options.addToCart !== "function") return null;
+    var available = variants.filter(function (v) { return v.available !== false; });
+    var box = el("div", "chat-buy");
+    if (!available.length || product.available === false) {
+      box.appendChild(el("p", "chat-buy__soldout", str(options, "sold_out", "Sold out")));
+      return box;
+    }
+    var select = null;
+    if (variants.length > 1) {
+      var prices = {};
+      variants.forEach(function (v) { prices[v.price_text] = true; });
+      var showPrice = Object.keys(prices).length > 1;
+      var label = el("label", "chat-buy__option");
+      label.appendChild(el("span", "chat-buy__label", str(options, "option", "Option")));
+      select = el("select", "chat-buy__select");
+      variants.forEach(function (v) {
+        var text = v.title || "";
+        if (showPrice && v.price_text) text += " – " + v.price_text;
+        if (v.available === false) text += " – " + str(options, "sold_out", "Sold out");
+        var option = new Option(text, String(v.id));
+        option.disabled = v.available === false;
+        select.appendChild(option);
+      });
+      select.value = String(available[0].id);
+      label.appendChild(select);
+      box.appendChild(label);
+    }
+    var name = str(options, "add_to_cart", "Add to cart");
+    var button = el("button", "chat-buy__add", name);
+    button.type = "button";
+    if (product.title) button.setAttribute("aria-label", name + " " + product.title);
+    var status = el("p", "chat-buy__status");
+    status.setAttribute("aria-live", "polite");
+    button.addEventListener("click", function () {
+      if (button.getAttribute("aria-disabled") === "true") return; // a disabled button would lose the focus
+      var variantId = select ? Number(select.value) : available[0].id;
+      button.setAttribute("aria-disabled", "true");
+      status.classList.remove("chat-buy__status--error");
+      status.textContent = str(options, "adding", "Adding…");
+      options.addToCart(variantId, function (ok, text) {
+        button.removeAttribute("aria-disabled");
+        status.classList.toggle("chat-buy__status--error", !ok);
+        status.textContent = text || "";
+      });
+    });
+    box.appendChild(button);
+    box.appendChild(status);
+    return box;
+  }
+
+  // One product: image, title, price, "View" (and "Add to cart" when the viewer may buy).
+  function productCard(product, options, className) {
+    var card = el("div", "chat-card" + (className ? " " + className : ""));
     var image = el("img", "chat-card__img");
     image.alt = "";
     image.width = 96;
@@ -55,17 +114,199 @@
     image.src = safeUrl(product.image) || "/static/img/placeholder.svg";
     card.appendChild(image);
     var info = el("div", "chat-card__info");
-    info.appendChild(el("p", "chat-card__title", product.title || message.text));
+    info.appendChild(el("p", "chat-card__title", product.title || ""));
     info.appendChild(el("p", "chat-card__price", product.price_text || ""));
     var href = safeUrl(product.url);
     if (href) {
-      var view = el("a", "chat-card__view", (options.strings && options.strings.view) || "View");
+      var view = el("a", "chat-card__view", str(options, "view", "View"));
       view.href = href;
-      view.setAttribute("aria-label", ((options.strings && options.strings.view) || "View") + " " + (product.title || ""));
+      view.setAttribute("aria-label", str(options, "view", "View") + " " + (product.title || ""));
       info.appendChild(view);
     }
+    var buy = renderBuy(product, options);
+    if (buy) info.appendChild(buy);
     card.appendChild(info);
     return card;
+  }
+
+  // The bot's answer comes with its cards (a seller's card has the title, price and link as its text).
+  function botText(message) {
+    if (!(message.sender && message.sender.kind === "bot") || !message.text) return null;
+    return renderText(message);
+  }
+
+  function renderProductCard(message, options) {
+    options = options || {};
+    var product = (message.data && message.data.product) || {};
+    if (!product.title) product = Object.assign({}, product, { title: message.text });
+    var card = productCard(product, options);
+    var text = botText(message);
+    if (!text) return card;
+    var box = el("div", "chat-product");
+    box.appendChild(text);
+    box.appendChild(card);
+    return box;
+  }
+
+  // Several products side by side: the message's text, then a list that scrolls sideways (focusable, so the
+  // arrow keys scroll it; each card's links and buttons are in the Tab order).
+  function renderCarousel(message, options) {
+    options = options || {};
+    var box = el("div", "chat-carousel");
+    if (message.text) box.appendChild(renderText(message));
+    var list = el("ul", "chat-carousel__list");
+    list.setAttribute("role", "list");
+    list.tabIndex = 0;
+    list.setAttribute("aria-label", str(options, "products", "Products"));
+    var products = (message.data && message.data.products) || [];
+    products.forEach(function (product) {
+      if (!product) return;
+      var item = el("li", "chat-carousel__item");
+      item.setAttribute("role", "listitem");
+      item.appendChild(productCard(product, options, "chat-card--stacked"));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  // A form's answers as a small list ("Budget: 150 €"), in the form's field order; empty answers left out.
+  function renderAnswers(data) {
+    var values = data.values || {};
+    var labels = data.labels || {};
+    var names = Object.keys(labels).filter(function (n) { return Object.prototype.hasOwnProperty.call(values, n); });
+    Object.keys(values).forEach(function (n) { if (names.indexOf(n) < 0) names.push(n); });
+    var list = el("dl", "chat-answers");
+    names.forEach(function (name) {
+      var value = values[name];
+      if (value === undefined || value === null || String(value).trim() === "") return;
+      var row = el("div", "chat-answers__row");
+      row.appendChild(el("dt", null, labels[name] || name));
+      row.appendChild(el("dd", null, String(value)));
+      list.appendChild(row);
+    });
+    return list.children.length ? list : null;
+  }
+
+  function renderFormResponse(message) {
+    return renderAnswers(message.data || {}) || renderText(message);
+  }
+
+  var EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+  // The form itself, for the shopper (options.submitForm(seq, values, done), done(error|null)).
+  function buildForm(message, form, options) {
+    var node = el("form", "chat-form__form");
+    node.noValidate = true;
+    var prefix = "chat-form-" + message.seq;
+    var fields = (form.fields || []).filter(function (f) { return f && f.name; });
+    var error = el("p", "chat-form__error");
+    error.setAttribute("role", "alert");
+    node.appendChild(error);
+    if (fields.some(function (f) { return f.required; })) {
+      node.appendChild(el("p", "chat-form__note", str(options, "form_required_note", "Fields marked * are required.")));
+    }
+    var inputs = {};
+    var errors = {};
+    fields.forEach(function (field) {
+      var id = prefix + "-" + String(field.name).replace(/[^\w-]/g, "");
+      var wrap = el("div", "chat-field");
+      var label = el("label", null, field.label || field.name);
+      label.htmlFor = id;
+      if (field.required) {
+        var mark = el("span", "chat-field__required", " *");
+        mark.setAttribute("aria-hidden", "true");
+        label.appendChild(mark);
+      }
+      var input = el("input");
+      input.type = field.type === "email" ? "email" : "text";
+      input.id = id;
+      input.name = field.name;
+      input.maxLength = 500;
+      if (field.type === "email") input.autocomplete = "email";
+      if (field.required) input.required = true;
+      var fieldError = el("p", "chat-field__error");
+      fieldError.id = id + "-error";
+      input.setAttribute("aria-describedby", fieldError.id);
+      wrap.appendChild(label);
+      wrap.appendChild(input);
+      wrap.appendChild(fieldError);
+      node.appendChild(wrap);
+      inputs[field.name] = input;
+      errors[field.name] = fieldError;
+    });
+    var submit = el("button", "button button--primary chat-form__submit", form.submit || str(options, "send", "Send"));
+    submit.type = "submit";
+    node.appendChild(submit);
+
+    function show(fieldErrors, text) {
+      var first = null;
+      fields.forEach(function (field) {
+        var problem = fieldErrors[field.name] || "";
+        errors[field.name].textContent = problem;
+        if (problem) {
+          inputs[field.name].setAttribute("aria-invalid", "true");
+          first = first || inputs[field.name];
+        } else {
+          inputs[field.name].removeAttribute("aria-invalid");
+        }
+      });
+      error.textContent = text || "";
+      if (first) first.focus();
+    }
+
+    node.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (submit.getAttribute("aria-disabled") === "true") return;
+      var values = {};
+      var problems = {};
+      fields.forEach(function (field) {
+        var value = inputs[field.name].value.trim();
+        values[field.name] = value;
+        if (field.required && !value) {
+          problems[field.name] = str(options, "form_field_required", "Please fill in this field.");
+        } else if (value && field.type === "email" && !EMAIL_RE.test(value)) {
+          problems[field.name] = str(options, "form_email_invalid", "Please enter a valid email address.");
+        }
+      });
+      show(problems, "");
+      if (Object.keys(problems).length) return;
+      submit.setAttribute("aria-disabled", "true");
+      options.submitForm(message.seq, values, function (failure) {
+        submit.removeAttribute("aria-disabled");
+        if (failure) show(failure.fields || {}, failure.message || "");
+      });
+    });
+    return node;
+  }
+
+  // A form the bot asks the shopper to fill in (data.form). The shopper's widget shows the form until it is
+  // answered (options.formAnswer(seq) returns the form_response message), then a read-only summary; the
+  // inbox lists the fields asked for.
+  function renderForm(message, options) {
+    options = options || {};
+    var form = (message.data && message.data.form) || {};
+    var box = el("div", "chat-form");
+    if (message.text) box.appendChild(renderText(message));
+    var answer = typeof options.formAnswer === "function" ? options.formAnswer(message.seq) : null;
+    if (answer) {
+      var summary = el("div", "chat-form__summary");
+      summary.tabIndex = -1;
+      summary.appendChild(el("p", "chat-form__sent", str(options, "form_sent", "Sent. Thank you!")));
+      var answers = renderAnswers(answer.data || {});
+      if (answers) summary.appendChild(answers);
+      box.appendChild(summary);
+    } else if (typeof options.submitForm === "function" && typeof message.seq === "number") {
+      box.appendChild(buildForm(message, form, options));
+    } else {
+      var asked = el("ul", "chat-form__asked");
+      (form.fields || []).forEach(function (field) {
+        if (!field || !field.name) return;
+        asked.appendChild(el("li", null, (field.label || field.name) + (field.required ? " *" : "")));
+      });
+      box.appendChild(asked);
+    }
+    return box;
   }
 
   // options.systemTexts (optional): {event: "text with {name}"} shows system notes in the viewer's language;
@@ -75,10 +316,6 @@
     var template = options && options.systemTexts && options.systemTexts[data.event];
     var text = typeof template === "string" ? template.split("{name}").join(data.name || "") : message.text;
     return el("p", "chat-msg__system", text);
-  }
-
-  function str(options, key, fallback) {
-    return (options && options.strings && options.strings[key]) || fallback;
   }
 
   // "{name}"-style placeholders, each value inserted once (never re-scanned).
@@ -200,6 +437,9 @@
   var RENDERERS = {
     text: renderText,
     product_card: renderProductCard,
+    carousel: renderCarousel,
+    form: renderForm,
+    form_response: renderFormResponse,
     system: renderSystem,
     checkout: renderCheckout,
     order: renderOrder
@@ -215,9 +455,12 @@
     }
   }
 
-  // options: {viewer: "shopper"|"seller", locale, strings, mineLabel, systemTexts}
-  // strings: {view, you} and, for checkout and order cards, {checkout_title, subtotal, discount, shipping, total,
-  // refunded, view_order, order_title, order_confirmed, order_refund_event, order_<status>} ("{name}", "{amount}").
+  // options: {viewer: "shopper"|"seller", locale, strings, mineLabel, systemTexts} and, in the shopper's widget,
+  // addToCart(variantId, done(ok, text)), submitForm(seq, values, done(error|null)), formAnswer(seq) -> Message.
+  // strings: {view, you}, for the bot's cards and forms {add_to_cart, adding, option, sold_out, products, send,
+  // form_required_note, form_field_required, form_email_invalid, form_sent} and, for checkout and order cards,
+  // {checkout_title, subtotal, discount, shipping, total, refunded, view_order, order_title, order_confirmed,
+  // order_refund_event, order_<status>} ("{name}", "{amount}").
   // mineLabel (optional): shown instead of the sender's name on the viewer's own messages ("You").
   function renderMessage(message, options) {
     options = options || {};

@@ -8,6 +8,12 @@
 // twice); a refusal drops it and shows why. Every (re)connection says `hello` with the highest seq seen,
 // renders what was missed, then sends the outbox. Messages are deduplicated by seq and client_id, so
 // several tabs (which share the outbox and all receive every message) stay in step.
+//
+// The shop's bot answers in the same conversation: its cards have "Add to cart" (the `add_to_cart` event),
+// its newest message may offer quick replies (sent as the shopper's own message), and its forms are filled
+// in here (`form_submit`). While the bot has the conversation (status "bot") the header says "Assistant".
+// With `data-chat-autoconnect` on <body> (the owner turned proactive messages on), the widget connects on
+// every page, so the bot's greeting shows in the unread badge before the shopper ever opened the chat.
 (function () {
   "use strict";
 
@@ -110,6 +116,8 @@
     reportedReadSeq: 0, // what the server knows the shopper has read
     sellerReadSeq: 0,
     sellersOnline: null,
+    status: null, // the conversation's status: "bot", "waiting", "assigned", "resolved" (null: none yet)
+    answers: {}, // form seq -> the shopper's form_response message
     email: null,
     emailFormOpen: false,
     pageSent: false,
@@ -212,9 +220,10 @@
 
   // --- Rendering -----------------------------------------------------------------------------------------
 
-  var CARD_STRINGS = ["view", "you", "checkout_title", "subtotal", "discount", "shipping", "total", "refunded",
-    "view_order", "order_title", "order_confirmed", "order_refund_event", "order_pending", "order_paid",
-    "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded"];
+  var CARD_STRINGS = ["view", "you", "add_to_cart", "adding", "option", "sold_out", "products", "send",
+    "form_required_note", "form_field_required", "form_email_invalid", "form_sent", "checkout_title", "subtotal",
+    "discount", "shipping", "total", "refunded", "view_order", "order_title", "order_confirmed", "order_refund_event",
+    "order_pending", "order_paid", "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded"];
 
   function renderOptions() {
     var strings = {};
@@ -224,6 +233,9 @@
       locale: locale,
       strings: strings,
       mineLabel: S.you,
+      addToCart: addToCart,
+      submitForm: submitForm,
+      formAnswer: function (seq) { return state.answers[seq] || null; },
       systemTexts: {
         claimed: S.system_claimed,
         transferred: S.system_transferred,
@@ -231,7 +243,9 @@
         reopened: S.system_reopened,
         email_left: S.system_email_left,
         payment_failed: S.system_payment_failed,
-        no_orders: S.system_no_orders
+        no_orders: S.system_no_orders,
+        handed_over: S.system_handed_over,
+        bot_resumed: S.system_bot_resumed
       }
     };
   }
@@ -273,6 +287,8 @@
     if (switched) {
       if (checkout) checkout.reset();
       state.messages = {};
+      state.answers = {};
+      state.status = null;
       state.maxSeq = state.lastSeq = state.shopperReadSeq = state.reportedReadSeq = state.sellerReadSeq = 0;
       ui.list.querySelectorAll("[data-seq]").forEach(function (node) { node.remove(); });
     }
@@ -307,10 +323,67 @@
       }
     }
     ui.list.insertBefore(item, before);
+    if (message.type === "form_response" && message.data && typeof message.data.form_seq === "number") {
+      state.answers[message.data.form_seq] = message;
+      redrawForm(message.data.form_seq);
+    }
     if (checkoutFlow()) checkout.onMessage(message, item);
     state.maxSeq = Math.max(state.maxSeq, message.seq);
     state.lastSeq = Math.max(state.lastSeq, message.seq);
     return true;
+  }
+
+  // A form just answered (here or in another tab): drawn again as its summary, which takes the focus if the
+  // form had it.
+  function redrawForm(seq) {
+    var form = state.messages[seq];
+    var node = ui.list.querySelector('.chat-msg[data-seq="' + seq + '"]');
+    if (!form || form.type !== "form" || !node) return;
+    var hadFocus = node.contains(document.activeElement);
+    var fresh = ChatRender.renderMessage(form, renderOptions());
+    node.replaceWith(fresh);
+    var summary = fresh.querySelector(".chat-form__summary");
+    if (hadFocus) (summary || ui.input).focus();
+    updateEmail();
+  }
+
+  // Quick replies: buttons under the newest bot message, until the shopper writes again. A button sends its
+  // text as the shopper's message (the ordinary outbox and `send`), and the buttons go.
+  function updateQuickReplies() {
+    var newestBot = null;
+    var newestShopper = 0;
+    Object.keys(state.messages).forEach(function (key) {
+      var message = state.messages[key];
+      var kind = message.sender && message.sender.kind;
+      if (kind === "bot" && (!newestBot || message.seq > newestBot.seq)) newestBot = message;
+      if (kind === "shopper") newestShopper = Math.max(newestShopper, message.seq);
+    });
+    var choices = newestBot && newestBot.data && Array.isArray(newestBot.data.quick_replies)
+      ? newestBot.data.quick_replies.filter(function (c) { return typeof c === "string" && c.trim(); }) : [];
+    var target = choices.length && newestBot.seq > newestShopper && !Object.keys(pending).length ? newestBot : null;
+    ui.list.querySelectorAll(".chat-quick").forEach(function (group) {
+      if (target && Number(group.dataset.for) === target.seq) return;
+      var hadFocus = group.contains(document.activeElement);
+      group.remove();
+      if (hadFocus) ui.input.focus();
+    });
+    if (!target) return;
+    var item = ui.list.querySelector('.chat-msg[data-seq="' + target.seq + '"]');
+    if (!item || item.querySelector(".chat-quick")) return;
+    var group = document.createElement("div");
+    group.className = "chat-quick";
+    group.dataset.for = target.seq;
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", S.quick_replies);
+    choices.forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "chat-quick__button";
+      button.textContent = choice;
+      button.addEventListener("click", function () { sendText(choice); });
+      group.appendChild(button);
+    });
+    item.appendChild(group);
   }
 
   function renderPending(item) {
@@ -337,6 +410,7 @@
     node.classList.remove("chat-msg--pending");
     node.classList.add("chat-msg--failed");
     setStatus(node, fill(S.not_sent, { reason: reason }), true);
+    updateQuickReplies();
   }
 
   // "Sent" or "Read" under the shopper's last stored message.
@@ -358,6 +432,8 @@
     }
     updateEmpty();
     updateReceipts();
+    updateQuickReplies();
+    updateEmail();
     if (stick || added.some(function (m) { return !fromOthers(m); })) scrollToBottom();
     markRead();
     updateUnread(live);
@@ -474,8 +550,17 @@
 
   function setPresence(online) {
     state.sellersOnline = !!online;
-    ui.presence.classList.toggle("is-online", state.sellersOnline);
-    ui.presenceText.textContent = state.sellersOnline ? S.seller_online : S.seller_offline;
+    updatePresence();
+  }
+
+  // The header line: "Assistant" while the bot has the conversation, else whether a seller is online.
+  function updatePresence() {
+    var bot = state.status === "bot";
+    ui.presence.classList.toggle("is-bot", bot);
+    ui.presence.classList.toggle("is-online", !bot && !!state.sellersOnline);
+    var text = bot ? S.assistant : state.sellersOnline === null ? null
+      : state.sellersOnline ? S.seller_online : S.seller_offline;
+    if (text !== null && ui.presenceText.textContent !== text) ui.presenceText.textContent = text;
     updateEmail();
   }
 
@@ -503,8 +588,22 @@
     state.typingIdle = setTimeout(function () { sendTyping(false); }, TYPING_IDLE);
   }
 
+  // An unanswered bot form that asks for the email (the handover when nobody is online): the email form of
+  // the panel would be a second one.
+  function formAsksEmail() {
+    return Object.keys(state.messages).some(function (key) {
+      var message = state.messages[key];
+      var form = message.type === "form" && message.data && message.data.form;
+      return !!form && !state.answers[message.seq] && (form.fields || []).some(function (f) {
+        return f && f.type === "email";
+      });
+    });
+  }
+
+  // With nobody online, the email form is offered at once, except while the bot answers (or asks itself).
   function updateEmail() {
-    var showForm = state.emailFormOpen || (state.sellersOnline === false && !state.email);
+    var offer = state.sellersOnline === false && !state.email && state.status !== "bot" && !formAsksEmail();
+    var showForm = state.emailFormOpen || offer;
     ui.emailForm.hidden = !showForm;
     ui.emailLink.hidden = showForm;
     ui.emailSaved.textContent = state.email ? fill(S.email_saved, { email: state.email }) : "";
@@ -554,6 +653,10 @@
     if (!conversation || !conversation.id) return;
     if (state.conversationId && conversation.id < state.conversationId) return; // an older one
     useConversation(conversation.id);
+    if (typeof conversation.status === "string" && conversation.status !== state.status) {
+      state.status = conversation.status;
+      updatePresence();
+    }
     if (typeof conversation.last_seq === "number") state.lastSeq = Math.max(state.lastSeq, conversation.last_seq);
     if (typeof conversation.seller_read_seq === "number") {
       state.sellerReadSeq = Math.max(state.sellerReadSeq, conversation.seller_read_seq);
@@ -745,6 +848,7 @@
     });
     items.forEach(renderPending);
     updateEmpty();
+    updateQuickReplies();
   }
 
   // --- Checkout and orders (docs/checkout.md; the payment form is chat-checkout.js) -------------------------
@@ -806,6 +910,47 @@
     shopAction(ui.orders, "/payments/orders/status");
   });
 
+  // --- The bot's cards and forms (docs/chat-protocol.md) ----------------------------------------------------
+
+  function setCartCount(n) {
+    var count = document.querySelector(".cart-count");
+    if (count) count.textContent = "(" + n + ")";
+  }
+
+  // "Add to cart" on a card: done(ok, text) shows the outcome next to the button.
+  function addToCart(variantId, done) {
+    call("add_to_cart", { variant_id: variantId, quantity: 1 }, SEND_TIMEOUT, function (err, ack) {
+      if (err || !ack) {
+        done(false, S.unreachable);
+        if (err) start();
+        return;
+      }
+      if (!ack.ok) {
+        done(false, errorOf(ack).message);
+        return;
+      }
+      if (ack.cart && typeof ack.cart.item_count === "number") setCartCount(ack.cart.item_count);
+      done(true, ack.message || S.added);
+    });
+  }
+
+  // A bot form sent: the answer is the shopper's form_response message, which replaces the form by its summary.
+  function submitForm(seq, values, done) {
+    call("form_submit", { seq: seq, values: values }, SEND_TIMEOUT, function (err, ack) {
+      if (err || !ack) {
+        done({ message: S.unreachable });
+        if (err) start();
+        return;
+      }
+      if (!ack.ok) {
+        done(errorOf(ack));
+        return;
+      }
+      done(null);
+      receive([ack.message], false);
+    });
+  }
+
   // --- The panel -----------------------------------------------------------------------------------------
 
   function openPanel() {
@@ -832,14 +977,20 @@
   function submitMessage() {
     var text = ui.input.value.replace(/\r\n?/g, "\n").trim();
     if (!text) return;
-    var item = { client_id: newClientId(), text: maskCardNumbers(text), created_at: new Date().toISOString() };
-    outbox.add(item); // stored before it is emitted: a reload or a lost connection cannot lose it
-    storage.set("active", true);
     ui.input.value = "";
     clearTimeout(state.typingIdle);
     sendTyping(false);
+    sendText(text);
+  }
+
+  // The shopper's message (typed, or a quick reply) into the outbox, then sent.
+  function sendText(text) {
+    var item = { client_id: newClientId(), text: maskCardNumbers(text), created_at: new Date().toISOString() };
+    outbox.add(item); // stored before it is emitted: a reload or a lost connection cannot lose it
+    storage.set("active", true);
     renderPending(item);
     updateEmpty();
+    updateQuickReplies();
     scrollToBottom();
     start();
     flush();
@@ -906,6 +1057,9 @@
   outbox.all().forEach(renderPending);
   updateEmpty();
   ui.launcher.hidden = false;
-  // With a conversation (or unsent messages), connect now: replies count as unread even while closed.
-  if (storage.get("active", false) || outbox.all().length) start();
+  // With a conversation (or unsent messages), connect now: replies count as unread even while closed. So too
+  // when the page asks for it (proactive messages on): the bot may speak first.
+  var autoconnect = document.body.hasAttribute("data-chat-autoconnect") ||
+    (mount && mount.hasAttribute("data-chat-autoconnect")) || root.hasAttribute("data-chat-autoconnect");
+  if (storage.get("active", false) || outbox.all().length || autoconnect) start();
 })();

@@ -286,7 +286,8 @@
     state.conversations.set(conversation.id, conversation);
     var fromShopper = conversation.last_message && conversation.last_message.sender_kind === "shopper";
     var isNew = previous ? conversation.last_seq > previous.last_seq : conversation.unread > 0;
-    if (live && fromShopper && isNew) notifyShopperMessage(conversation);
+    // While the bot answers a conversation, its shopper's messages make no sound (the bot handles them).
+    if (live && fromShopper && isNew && conversation.status !== "bot") notifyShopperMessage(conversation);
     if (conversation.id === state.openId) {
       renderHead(conversation);
       if (conversation.shopper_read_seq > state.shopperReadSeq) {
@@ -300,6 +301,7 @@
 
   function statusText(conversation) {
     if (conversation.status === "resolved") return S.status_resolved;
+    if (conversation.status === "bot") return S.status_bot;
     if (conversation.status === "assigned" && conversation.assignee) {
       return conversation.assignee.id === ME.id
         ? S.status_mine
@@ -584,10 +586,11 @@
   var RENDER_OPTIONS = {
     viewer: "seller",
     locale: LOCALE,
-    // Checkout and order cards: labels and order statuses in this seller's language.
-    strings: ["view", "you", "checkout_title", "subtotal", "discount", "shipping", "total", "refunded", "view_order",
-      "order_title", "order_confirmed", "order_refund_event", "order_pending", "order_paid", "order_fulfilled",
-      "order_cancelled", "order_refunded", "order_partially_refunded"].reduce(function (strings, key) {
+    // The bot's cards, checkout and order cards: labels and order statuses in this seller's language.
+    strings: ["view", "you", "products", "option", "sold_out", "checkout_title", "subtotal", "discount", "shipping",
+      "total", "refunded", "view_order", "order_title", "order_confirmed", "order_refund_event", "order_pending",
+      "order_paid", "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded"
+    ].reduce(function (strings, key) {
       strings[key] = S[key];
       return strings;
     }, {}),
@@ -599,7 +602,9 @@
       reopened: S.system_reopened,
       email_left: S.system_email_left,
       payment_failed: S.system_payment_failed,
-      no_orders: S.system_no_orders
+      no_orders: S.system_no_orders,
+      handed_over: S.system_handed_over,
+      bot_resumed: S.system_bot_resumed
     }
   };
 
