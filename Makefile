@@ -46,8 +46,8 @@ translations: install  ## Compile translations/*/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
 
 messages: install  ## Refresh the catalog of strings to translate after changing templates or code
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv node_modules tests migrations scripts bench" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".venv node_modules tests migrations scripts bench" -o translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i translations/messages.pot -d translations
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -133,6 +133,11 @@ class Config:
     #: The loop never starts under TESTING (tests call chat.tasks.run_once) unless this is set.
     CHAT_TASKS_IN_TESTS = False
 
+    # Bot (bot/): whether it answers first, until a manager sets it at /seller/bot.
+    BOT_ENABLED = _bool("BOT_ENABLED", True)
+    #: Run the bot's answer inside the shopper's send (tests); otherwise a background task after the ack.
+    BOT_INLINE = False
+
     # Payments (payments/). `make run` starts localstripe and sets these to it; set real keys for Stripe.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or None
@@ -170,3 +175,5 @@ class TestConfig(Config):
     REDIS_URL = None
     CHAT_GROUP_COMMIT = False  # the socket test client runs handlers inline; the writer has its own tests
     SOCKETIO_ASYNC_MODE = "threading"
+    BOT_ENABLED = False  # chat tests talk to sellers; the bot tests turn it on
+    BOT_INLINE = True

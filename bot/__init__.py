@@ -13,7 +13,11 @@ from bot import models, routes  # noqa: E402,F401  (tables and views register th
 
 def init_app(app: Flask) -> None:
     """The seller pages, and the proactive messages in each server process's background loop."""
-    from bot import proactive
+    from bot import commands, conversation, proactive, settings
 
     app.register_blueprint(bp)
     app.extensions.setdefault("periodic_tasks", {})["send proactive messages"] = proactive.send_due
+    # The chat asks these without importing the bot: does it answer first, and its answer to a message.
+    app.extensions["chat_bot_enabled"] = settings.bot_enabled
+    app.extensions["chat_bot_answer"] = conversation.answer
+    app.cli.add_command(commands.bot_cli)

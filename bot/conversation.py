@@ -17,7 +17,8 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
 
 from bot import settings
 from bot.reply import BotContext, ProductCard, Reply, respond
@@ -149,7 +150,18 @@ def _unknown_streak(conversation_id: int) -> int:
 
 
 def answer(conversation_id: int, customer_id: int, text: str) -> Reply | None:
-    """Answer a shopper's message if the bot has the conversation (None when it stays silent)."""
+    """Answer a shopper's message if the bot has the conversation (None when it stays silent).
+
+    Runs after the shopper's message was acknowledged, often outside any request (a background task, the
+    send path's app context): links are then built against SHOP_URL.
+    """
+    if has_request_context():
+        return _answer(conversation_id, customer_id, text)
+    with current_app.test_request_context(base_url=current_app.config["SHOP_URL"]):
+        return _answer(conversation_id, customer_id, text)
+
+
+def _answer(conversation_id: int, customer_id: int, text: str) -> Reply | None:
     conversation = db.session.get(Conversation, conversation_id)
     customer = db.session.get(Customer, customer_id)
     if conversation is None or customer is None or conversation.status != BOT or not settings.bot_enabled():
@@ -157,6 +169,12 @@ def answer(conversation_id: int, customer_id: int, text: str) -> Reply | None:
     product = chat_service.current_product(customer)
     context = BotContext(customer.id, product.id if product else None, _language(customer))
     reply = respond(text, context)
+    with force_locale(reply.language):  # the shop's own messages (cart, checkout) in the shopper's language
+        return _carry_out(conversation, customer, reply)
+
+
+def _carry_out(conversation: Conversation, customer: Customer, reply: Reply) -> Reply:
+    conversation_id = conversation.id
     lang = reply.language
     extra = ""
     follow_ups: list[str] = []
@@ -175,7 +193,7 @@ def answer(conversation_id: int, customer_id: int, text: str) -> Reply | None:
             signals.price_objection.send(
                 current_app._get_current_object(),
                 conversation_id=conversation_id,
-                customer_id=customer_id,
+                customer_id=customer.id,
                 product_id=action.get("product_id"),
             )
     if reply.intent == "unknown" and _unknown_streak(conversation_id) + 1 >= UNKNOWN_BEFORE_HANDOVER:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from bot.models import BotSettings
 from extensions import db
@@ -58,8 +59,13 @@ def load() -> Settings:
     """The stored settings, or the defaults when a manager never saved any (one primary-key read)."""
     row = db.session.get(BotSettings, 1)
     if row is None:
-        return Settings()
+        return defaults()
     return Settings(**{name: getattr(row, name) for name in FIELDS})
+
+
+def defaults() -> Settings:
+    """Before a manager saves: the bot as BOT_ENABLED says (on unless set to 0), proactive messages off."""
+    return Settings(bot_enabled=bool(current_app.config.get("BOT_ENABLED", True)))
 
 
 def bot_enabled() -> bool:
@@ -74,7 +80,7 @@ def ensure_stored() -> BotSettings:
     row = db.session.get(BotSettings, 1)
     if row is not None:
         return row
-    db.session.add(BotSettings(id=1, **asdict(Settings())))
+    db.session.add(BotSettings(id=1, **asdict(defaults())))
     faq.store_defaults()
     try:
         db.session.commit()

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request, session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room, rooms
@@ -24,8 +25,10 @@ from chat.broadcast import SELLER_NS, SELLERS_ROOM, SHOPPER_NS, SHOPPERS_ROOM
 from chat.messages import Draft, MessageError, clean_client_id, clean_text, serialize
 from chat.models import Seller
 from chat.store import ShopperDraft, ShopperGone
-from extensions import db
+from extensions import db, socketio
+from shop import cart as carts
 from shop.customers import customer_from_cookie
+from shop.formatting import money
 from shop.models import Customer
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ def error_text(code: str, fallback: str, **extra: Any) -> str:
         "not_found": _("This conversation does not exist."),
         "invalid_email": _("Please enter a valid email address."),
         "server_error": _("Something went wrong on our side. Please try again."),
+        "invalid_form": _("Please correct the highlighted fields."),
     }
     return texts.get(code, fallback)
 
@@ -98,6 +102,9 @@ def handler(method: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[
         except MessageError as error:
             db.session.rollback()
             return failure(error.code, str(error))
+        except carts.CartError as error:  # its message is already in the shopper's language
+            db.session.rollback()
+            return failure("cart_error", str(error))
         except (sa.exc.SQLAlchemyError, LookupError):
             # The protocol promises one answer per call: a database failure (pool timeout, lock) is one too.
             db.session.rollback()
@@ -127,6 +134,29 @@ def _current_customer() -> Customer:
     return customer
 
 
+def _bot_answers(conversation_id: int, customer_id: int, text: str) -> None:
+    """The bot answers after the shopper's message is acknowledged (inline under BOT_INLINE: tests)."""
+    answer = current_app.extensions.get("chat_bot_answer")
+    if answer is None:
+        return
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                answer(conversation_id, customer_id, text)
+            except Exception:  # the shopper's message is stored; a failing bot must not take the chat down
+                db.session.rollback()
+                log.exception("the bot could not answer in conversation %s", conversation_id)
+            finally:
+                db.session.remove()
+
+    if app.config["BOT_INLINE"]:
+        answer(conversation_id, customer_id, text)
+    else:
+        socketio.start_background_task(run)
+
+
 class ShopperNamespace(ChatNamespace):
     """The chat widget. Identity: the signed shopper cookie sent with the handshake."""
 
@@ -140,6 +170,10 @@ class ShopperNamespace(ChatNamespace):
         self.connected[request.sid] = customer.id
         join_room(broadcast.customer_room(customer.id))
         join_room(SHOPPERS_ROOM)
+        locale = str(get_locale() or "")
+        if locale in current_app.config["SHOP_LOCALES"] and customer.locale != locale:
+            customer.locale = locale  # the bot, emails and proactive messages speak the shopper's language
+            db.session.commit()
         service.touch_shoppers([customer.id])
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -187,6 +221,46 @@ class ShopperNamespace(ChatNamespace):
             stored = broadcast.post(draft)
         except ShopperGone:
             raise service.ChatError("not_found", "This shopper no longer exists.") from None
+        if not stored.duplicate and stored.conversation and stored.conversation["status"] == "bot":
+            _bot_answers(stored.conversation_id, draft.customer_id, draft.text)
+        return {"message": stored.message, "duplicate": stored.duplicate}
+
+    @handler
+    def on_add_to_cart(self, data: dict[str, Any]) -> dict[str, Any]:
+        """ "Add to cart" on a product card in the chat: the variant goes into the shopper's real cart."""
+        customer = _current_customer()
+        carts.add_item(customer, data.get("variant_id"), data.get("quantity", 1))
+        summary = carts.summarize(carts.open_cart(customer), current_app.config["SHOP_CURRENCY"])
+        return {
+            "cart": {
+                "item_count": summary.totals.item_count,
+                "total_text": money(summary.totals.total, current_app.config["SHOP_CURRENCY"]),
+            },
+            "message": _("Added to your cart."),
+        }
+
+    @handler
+    def on_form_submit(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The shopper answers an in-chat form (the bot's handover form): stored as a `form_response`."""
+        customer = _current_customer()
+        try:
+            draft, email = service.form_answer(customer, data.get("seq"), data.get("values"))
+        except service.ChatError as error:
+            if error.code == "invalid_form":
+                texts = {
+                    "required": _("Please fill in this field."),
+                    "invalid_email": _("Please enter a valid email address."),
+                    "too_long": _("Please keep it under %(n)s characters.", n=service.MAX_FORM_ANSWER),
+                }
+                fields = error.extra.get("fields", {})
+                error.extra["fields"] = {
+                    name: texts.get(code, error_text("invalid", "")) for name, code in fields.items()
+                }
+            raise
+        stored = broadcast.post(draft)
+        if email and not customer.email:
+            service.set_email(customer, email)  # replies can reach them by email
+        self._context_changed(customer, stored.conversation_id)
         return {"message": stored.message, "duplicate": stored.duplicate}
 
     def trigger_event(self, event: str, *args: Any) -> Any:

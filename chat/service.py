@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased, selectinload
 
-from chat.messages import MessageError, isoformat
+from chat.messages import Draft, MessageError, isoformat, mask_card_numbers
 from chat.models import CannedResponse, Conversation, Message, PageView, Seller
 from extensions import db
 from shop import cart as carts
@@ -103,12 +103,18 @@ def continues(status: str | None, resolved_at: datetime | None, now: datetime) -
     return status != "resolved" or (resolved_at or now) > now - window
 
 
+def initial_status() -> str:
+    """Where a new conversation starts: with the bot when it answers (bot.init_app registers the check)."""
+    bot_enabled = current_app.extensions.get("chat_bot_enabled")
+    return "bot" if bot_enabled is not None and bot_enabled() else "waiting"
+
+
 def open_conversation(customer: Customer) -> Conversation:
     """The conversation a shopper's next message goes to, created if needed (used by payments and the bot)."""
     conversation = current_conversation(customer)
     if conversation is not None and continues(conversation.status, conversation.resolved_at, utcnow()):
         return conversation
-    conversation = Conversation(customer_id=customer.id, status="waiting")
+    conversation = Conversation(customer_id=customer.id, status=initial_status())
     db.session.add(conversation)
     db.session.commit()
     return conversation
@@ -461,10 +467,16 @@ def context(customer: Customer, exclude_conversation: int | None = None) -> dict
         },
         "orders": [
             {
+                "id": o.id,
                 "name": o.name,
                 "total": o.total,
                 "total_text": money(o.total, o.currency),
                 "status": o.status,
+                "refunded_text": money(o.refunded_total, o.currency) if o.refunded_total else "",
+                # What a manager may still refund (minor units); 0 when not paid through Stripe.
+                "refundable": max(0, o.total - o.refunded_total)
+                if o.status in PAID_STATUSES and o.payment_intent_id
+                else 0,
                 "created_at": isoformat(o.created_at),
                 "url": url_for("shop.order_status", token=o.token),
             }
@@ -582,3 +594,70 @@ def set_email(customer: Customer, email: object) -> str:
 def search_products(query: str, limit: int = 8) -> list[Product]:
     """Catalog search from the seller's conversation pane (the storefront's search, first results)."""
     return search(query, per_page=limit).items
+
+
+# --- In-chat forms ---------------------------------------------------------------------------------------
+
+#: Longest answer to one field of an in-chat form, in characters.
+MAX_FORM_ANSWER = 200
+
+
+def form_answer(customer: Customer, seq: object, values: object) -> tuple[Draft, str | None]:
+    """Validate a shopper's answers to a form message (the bot's handover form) of their conversation.
+
+    Returns the `form_response` message to store, and the email given (if the form asked for one). Fields
+    are those of the form message; anything else sent is ignored. A second answer to the same form has the
+    same client_id, so the store keeps the first.
+    """
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise ChatError("invalid", "seq must be a number.")
+    if not isinstance(values, dict):
+        raise ChatError("invalid", "values must be an object.")
+    conversation = current_conversation(customer)
+    form = None
+    if conversation is not None:
+        form = db.session.scalar(
+            sa.select(Message).where(
+                Message.conversation_id == conversation.id, Message.seq == seq, Message.type == "form"
+            )
+        )
+    if form is None:
+        raise ChatError("not_found", "This form does not exist.")
+    spec = (form.data or {}).get("form") or {}
+    answers: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    email = None
+    for field in spec.get("fields", []):
+        name = field.get("name")
+        raw = values.get(name, "")
+        if not isinstance(name, str):
+            continue
+        if not isinstance(raw, str):
+            errors[name] = "invalid"
+            continue
+        value = mask_card_numbers(" ".join(raw.split()))
+        labels[name] = str(field.get("label") or name)
+        if len(value) > MAX_FORM_ANSWER:
+            errors[name] = "too_long"
+        elif not value and field.get("required"):
+            errors[name] = "required"
+        elif value and field.get("type") == "email":
+            try:
+                email = value = validate_email(value, check_deliverability=False).normalized
+            except EmailNotValidError:
+                errors[name] = "invalid_email"
+        answers[name] = value
+    if errors:
+        raise ChatError("invalid_form", "Please correct the highlighted fields.", fields=errors)
+    text = "; ".join(f"{labels[name]}: {value}" for name, value in answers.items() if value) or "—"
+    draft = Draft(
+        conversation_id=conversation.id,
+        sender_kind="shopper",
+        type="form_response",
+        text=text,
+        client_id=f"form-{form.seq}",
+        sender_name=shopper_name(customer),
+        data={"form_seq": form.seq, "form_id": spec.get("id"), "values": answers, "labels": labels},
+    )
+    return draft, email

@@ -123,7 +123,10 @@ def _resolve(items: Sequence[Draft | ShopperDraft], now: datetime) -> list[Draft
         table = Conversation.__table__
         rows = db.session.connection().execute(
             sa.insert(table).returning(table.c.id, table.c.customer_id),
-            [{"customer_id": c, "status": "waiting", "created_at": now, "updated_at": now} for c in starting],
+            [
+                {"customer_id": c, "status": service.initial_status(), "created_at": now, "updated_at": now}
+                for c in starting
+            ],
         )
         target.update({customer_id: conversation_id for conversation_id, customer_id in rows})
     drafts = []
@@ -175,7 +178,12 @@ def _update_conversations(fresh: dict[int, list[Draft]], now: datetime) -> tuple
     if written_to := [
         cid for cid, drafts in fresh.items() if any(d.sender_kind == "shopper" for d in drafts)
     ]:
-        reopened = set(connection.scalars(_reopen_update(dialect), {"conversation_ids": written_to}))
+        reopened = set(
+            connection.scalars(
+                _reopen_update(dialect),
+                {"conversation_ids": written_to, "reopen_status": service.initial_status()},
+            )
+        )
     rows = connection.execute(service.summary_query(dialect), {"conversation_ids": list(fresh)})
     return {row.id: row for row in rows}, reopened
 
@@ -245,7 +253,10 @@ def _reopen_update(dialect: str) -> sa.Update:
         sa.update(Conversation.__table__)
         .where(service.any_of(c.id, "conversation_ids", dialect), c.status == "resolved")
         .values(
-            status=sa.case((c.assignee_id.is_not(None), "assigned"), else_="waiting"),
+            # Back to its seller if it had one, else to the bot when it answers (else waiting for a seller).
+            status=sa.case(
+                (c.assignee_id.is_not(None), "assigned"), else_=sa.bindparam("reopen_status", type_=sa.String)
+            ),
             resolved_at=None,
             last_seq=c.last_seq + 1,
         )

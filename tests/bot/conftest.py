@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,14 @@ CATALOGS: dict[str, tuple[Path, str]] = {
 }
 
 LoadCatalog = Callable[[str], None]
+
+
+@pytest.fixture(autouse=True)
+def bot_on_by_default(_app: Flask) -> Iterator[None]:
+    """The bot as a shop has it out of the box: on (TestConfig turns it off for the chat tests)."""
+    _app.config["BOT_ENABLED"] = True
+    yield
+    _app.config["BOT_ENABLED"] = False
 
 
 @pytest.fixture

@@ -118,6 +118,8 @@ def start_server(
         # Payments through a fresh localstripe that run.sh starts on a port of its own (never real Stripe).
         "LOCALSTRIPE_PORT": str(free_port()),
         "LOCALSTRIPE_ARGS": "--from-scratch",
+        # Shoppers and sellers only: these tests count every message (the bot has tests of its own).
+        "BOT_ENABLED": "0",
         **env,
     }
     for key in (

@@ -103,6 +103,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LOCALSTRIPE_ARGS": "--from-scratch",
         # The background loop every second: proactive messages come within a second of being due.
         "CHAT_TASK_INTERVAL_SECONDS": "1",
+        # The bot is off unless a test turns it on (test_bot_chat.py): the chat tests count messages.
+        "BOT_ENABLED": "0",
     }
     for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
                 "STRIPE_JS_URL"):  # fmt: skip
