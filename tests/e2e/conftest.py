@@ -126,6 +126,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             os.killpg(process.pid, signal.SIGKILL)
 
 
+@pytest.fixture
+def bot_enabled(live_server: LiveServer) -> Iterator[None]:
+    """The bot answers first during the test (the live server starts with BOT_ENABLED=0)."""
+    live_server.flask("bot", "enable")
+    yield
+    live_server.flask("bot", "disable")
+
+
 @pytest.fixture(scope="session")
 def base_url(live_server: LiveServer) -> str:
     """pytest-playwright's base_url: page.goto("/cart") goes to the live server."""
