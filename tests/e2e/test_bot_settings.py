@@ -30,7 +30,7 @@ def manager(page: Page, seller_account) -> Iterator[Page]:
 
 
 def test_greeting_turned_on_by_a_manager_reaches_a_shopper_on_a_product_page(
-    manager: Page, browser: Browser, base_url: str, check_a11y, console_errors
+    bot_enabled: None, manager: Page, browser: Browser, base_url: str, check_a11y, console_errors
 ) -> None:
     manager.get_by_role("link", name="Bot").click()
     expect(manager.get_by_role("heading", name="Bot", level=1)).to_be_visible()
