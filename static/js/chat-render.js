@@ -222,7 +222,7 @@
       input.type = field.type === "email" ? "email" : "text";
       input.id = id;
       input.name = field.name;
-      input.maxLength = 500;
+      input.maxLength = 200; // the server's limit for an answer
       if (field.type === "email") input.autocomplete = "email";
       if (field.required) input.required = true;
       var fieldError = el("p", "chat-field__error");

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+#: The live server starts with the bot off (other tests expect sellers to answer): on for each test here.
+pytestmark = pytest.mark.usefixtures("bot_enabled")
+
 #: How long a bot reply may take to arrive (the bot answers within a fraction of a second normally).
 REPLY = 10_000
 #: How long to wait before concluding that the bot stays silent.
@@ -63,7 +66,7 @@ def send(page: Page, text: str) -> None:
     box = page.get_by_role("textbox", name="Message")
     box.fill(text)
     box.press("Enter")
-    expect(bubble(page, text).last).to_contain_text("Sent")
+    expect(bubble(page, text).last.locator(".chat-msg__status")).to_have_text(re.compile(r"^(Sent|Read)$"))
 
 
 def messages(page: Page) -> Locator:
