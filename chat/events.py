@@ -198,6 +198,8 @@ class ShopperNamespace(ChatNamespace):
             "messages": messages,
             "sellers_online": service.sellers_online(),
             "email": customer.email,
+            # Whether a first message would go to the bot (the widget shows "Assistant", not "no seller").
+            "bot": service.initial_status() == "bot",
         }
 
     @handler

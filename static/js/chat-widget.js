@@ -788,6 +788,10 @@
         updateEmail();
       }
       applyConversation(ack.conversation);
+      if (!ack.conversation && ack.bot) {
+        state.status = "bot"; // the first message will go to the bot: no "no seller online" offer yet
+        updatePresence();
+      }
       receive(ack.messages, false);
       state.ready = true;
       markRead();
