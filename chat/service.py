@@ -7,9 +7,9 @@ Nothing here knows about Socket.IO: callers decide what to emit.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -54,17 +54,30 @@ def current_conversation(customer: Customer) -> Conversation | None:
     )
 
 
-def current_conversations(customer_ids: Collection[int]) -> dict[int, sa.Row]:
-    """`current_conversation` for many shoppers in one query (the message store resolves a whole batch).
+class CurrentConversation(NamedTuple):
+    """A shopper and their current conversation (the conversation's fields None when they have none)."""
 
-    One row per existing shopper: `id`, `name`, `email`, and their current conversation's
-    `conversation_id`, `status` and `resolved_at` (all None when they have none yet).
-    """
+    customer_id: int
+    name: str
+    email: str | None
+    conversation_id: int | None
+    status: str | None
+    resolved_at: datetime | None
+
+
+def current_conversations(customer_ids: Collection[int]) -> dict[int, CurrentConversation]:
+    """`current_conversation` for many shoppers in one query (the message store resolves a whole batch):
+    one entry per shopper that exists."""
     query, params = _current_conversations_query(dialect()), {"customer_ids": list(customer_ids)}
-    rows = db.session.connection().execute(query, params)
-    current: dict[int, sa.Row] = {}
-    for row in sorted(rows, key=lambda r: (r.status != "resolved", r.conversation_id or 0)):
-        current[row.id] = row  # the last wins: the open one, else the newest (current_conversation's order)
+    current: dict[int, CurrentConversation] = {}
+    for row in map(CurrentConversation._make, db.session.connection().execute(query, params)):
+        best = current.get(row.customer_id)
+        # The open one, else the newest (resolved) one: current_conversation's order.
+        if best is None or (row.status != "resolved", row.conversation_id or 0) > (
+            best.status != "resolved",
+            best.conversation_id or 0,
+        ):
+            current[row.customer_id] = row
     return current
 
 
@@ -139,32 +152,34 @@ def summary(conversation: Conversation) -> dict[str, Any]:
     """A conversation as the protocol's Conversation object."""
     customer, assignee = conversation.customer, conversation.assignee
     return summary_of(
-        conversation,
+        {name: getattr(conversation, name) for name in _SUMMARY_COLUMNS},
         shopper={"id": customer.id, "name": shopper_name(customer), "email": customer.email},
         assignee=seller_summary(assignee),
     )
 
 
-def summary_of(conversation: Any, shopper: dict[str, Any], assignee: dict[str, Any] | None) -> dict[str, Any]:
-    """The Conversation object from a conversation's columns (an ORM object or a row) and its people."""
+def summary_of(
+    values: Mapping[str, Any], shopper: dict[str, Any], assignee: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The Conversation object from a conversation's columns (_SUMMARY_COLUMNS) and its people."""
     last = None
-    if conversation.last_message_at:
+    if values["last_message_at"]:
         last = {
-            "text": conversation.last_message_text,
-            "sender_kind": conversation.last_message_kind,
-            "created_at": isoformat(conversation.last_message_at),
+            "text": values["last_message_text"],
+            "sender_kind": values["last_message_kind"],
+            "created_at": isoformat(values["last_message_at"]),
         }
     return {
-        "id": conversation.id,
-        "status": conversation.status,
+        "id": values["id"],
+        "status": values["status"],
         "assignee": assignee,
         "shopper": shopper,
-        "last_seq": conversation.last_seq,
+        "last_seq": values["last_seq"],
         "last_message": last,
-        "unread": conversation.seller_unread,
-        "shopper_read_seq": conversation.shopper_read_seq,
-        "seller_read_seq": conversation.seller_read_seq,
-        "updated_at": isoformat(conversation.updated_at),
+        "unread": values["seller_unread"],
+        "shopper_read_seq": values["shopper_read_seq"],
+        "seller_read_seq": values["seller_read_seq"],
+        "updated_at": isoformat(values["updated_at"]),
     }
 
 
@@ -192,21 +207,22 @@ def summary_query(dialect_name: str) -> sa.Select:
 
 def summary_of_row(row: sa.Row) -> dict[str, Any]:
     """`summary` from a row of `summary_query` (no ORM objects)."""
+    values = row._mapping  # by key: a row's attributes cost several times more
     seller = None
-    if row.assignee_id is not None:
-        status = _presence(row.assignee_status, row.assignee_last_seen_at)
+    if values["assignee_id"] is not None:
         seller = {
-            "id": row.assignee_id,
-            "name": row.assignee_name,
-            "role": row.assignee_role,
-            "status": status,
+            "id": values["assignee_id"],
+            "name": values["assignee_name"],
+            "role": values["assignee_role"],
+            "status": _presence(values["assignee_status"], values["assignee_last_seen_at"]),
         }
+    customer_id = values["customer_id"]
     shopper = {
-        "id": row.customer_id,
-        "name": display_name(row.customer_id, row.customer_name, row.customer_email),
-        "email": row.customer_email,
+        "id": customer_id,
+        "name": display_name(customer_id, values["customer_name"], values["customer_email"]),
+        "email": values["customer_email"],
     }
-    return summary_of(row, shopper, seller)
+    return summary_of(values, shopper, seller)
 
 
 _SUMMARY_COLUMNS = (

@@ -138,7 +138,7 @@ def _resolve(items: Sequence[Draft | ShopperDraft], now: datetime) -> list[Draft
                 sender_kind="shopper",
                 text=item.text,
                 client_id=item.client_id,
-                sender_name=service.display_name(shopper.id, shopper.name, shopper.email),
+                sender_name=service.display_name(shopper.customer_id, shopper.name, shopper.email),
             )
         drafts.append(item)
     return drafts
