@@ -5,7 +5,8 @@ in the same run.
                                         [--group-commit on|off] [--profile stacks.txt]
 
 real: the shop as `make run` serves it (scripts/run.sh: gunicorn -k gevent, one worker) on a temporary SQLite
-file, or with --database-url postgresql://... in a schema of its own in that database (dropped afterwards).
+file, or with --database-url postgresql://... in a schema of its own in that database (dropped afterwards),
+with the bot off (BOT_ENABLED=0: conversations go to the sellers).
 N shoppers get an identity over HTTP (POST /chat/session) and connect to /shopper; S sellers sign in and
 connect to /seller. Each shopper sends M messages one after the other, each waiting for its ack (a message is
 stored before it is acknowledged); every seller receives each message as an inbox `conversation` event.
@@ -379,7 +380,10 @@ def main() -> None:
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
 
     load_before = os.getloadavg()[0]
-    env = {"CHAT_GROUP_COMMIT": "1" if args.group_commit == "on" else "0"}
+    # Shoppers talking to sellers, the path measured since the chat issue: with the bot on (the default),
+    # new conversations would go to the bot and every message would get its answer too (bench/bot_latency.py
+    # measures the bot).
+    env = {"CHAT_GROUP_COMMIT": "1" if args.group_commit == "on" else "0", "BOT_ENABLED": "0"}
     with tempfile.TemporaryDirectory() as tmp:
         bare = measure_bare(Path(tmp), args.shoppers, args.messages)
         real = measure_real(Path(tmp), database_url, args, env)
