@@ -9,8 +9,8 @@ right after the message.
 Under load, messages from many connections are written together (group commit): the caller blocks until the
 transaction holding its message has committed, so "stored before acknowledged" still holds, but one
 transaction serves a whole batch with a fixed handful of statements, whatever its size: find the shoppers'
-conversations, find resends, update every conversation's counters, reopen the resolved ones, read the
-conversations back as the inbox shows them, insert the messages. The caller gets its message and its
+conversations, find resends, update every conversation's counters, read the conversations back as the inbox
+shows them (and reopen the resolved ones a shopper wrote to), insert the messages. The caller gets its message and its
 conversation's summary from that transaction and reads nothing itself: the per-message reads around a
 batched write had made the chat slower than a naive insert + commit per message (0.16x a bare echo server).
 Statements are built once (`functools.cache`), with one array parameter per list on PostgreSQL
@@ -149,9 +149,9 @@ def _update_conversations(fresh: dict[int, list[Draft]], now: datetime) -> tuple
     a resolved conversation reopens it (to its seller if it had one) and takes one more number, for the
     "reopened" note. Returns the conversations as left (`service.summary_query`'s rows) and the reopened ids.
 
-    A fixed few statements whatever the batch's size, atomic with concurrent writers on SQLite and
-    PostgreSQL alike: the rows are locked (in id order, so that two writers cannot deadlock) until the batch
-    commits.
+    Two statements whatever the batch's size (a third when a conversation reopens), atomic with concurrent
+    writers on SQLite and PostgreSQL alike: the update locks the rows, in id order so that two writers
+    cannot deadlock, until the batch commits; what is read back after it is exact.
     """
     counters = [
         {
@@ -167,25 +167,27 @@ def _update_conversations(fresh: dict[int, list[Draft]], now: datetime) -> tuple
     connection = db.session.connection()
     dialect = service.dialect()
     if dialect == "postgresql":
-        # One UPDATE ... FROM unnest(arrays) (an executemany spent more than the rest of the batch), after
-        # locking the rows in id order.
-        connection.execute(_lock_query(), {"conversation_ids": [row["cid"] for row in counters]})
+        # One UPDATE ... FROM unnest(arrays): an executemany cost more than the rest of the batch. The arrays
+        # are in id order, and PostgreSQL joins them to the primary key in that order (a nested loop: it
+        # expects an array parameter to hold a few rows).
         arrays = {name: [row[name] for row in counters] for name in _COUNTERS}
         connection.execute(_counters_update(dialect), {**arrays, "now": now})
     else:  # one UPDATE per conversation, in id order (executemany: a loop in the driver)
         connection.execute(_counters_update(dialect), [{**row, "now": now} for row in counters])
-    reopened: set[int] = set()
-    if written_to := [
-        cid for cid, drafts in fresh.items() if any(d.sender_kind == "shopper" for d in drafts)
-    ]:
-        reopened = set(
-            connection.scalars(
-                _reopen_update(dialect),
-                {"conversation_ids": written_to, "reopen_status": service.initial_status()},
-            )
-        )
-    rows = connection.execute(service.summary_query(dialect), {"conversation_ids": list(fresh)})
-    return {row.id: row for row in rows}, reopened
+    query = service.summary_query(dialect)
+    updated = {row.id: row for row in connection.execute(query, {"conversation_ids": list(fresh)})}
+    reopening = [
+        cid
+        for cid, drafts in fresh.items()
+        if cid in updated
+        and updated[cid].status == "resolved"
+        and any(d.sender_kind == "shopper" for d in drafts)
+    ]
+    if reopening:
+        params = {"conversation_ids": reopening, "reopen_status": service.initial_status()}
+        connection.execute(_reopen_update(dialect), params)
+        updated.update({row.id: row for row in connection.execute(query, {"conversation_ids": reopening})})
+    return updated, set(reopening)
 
 
 #: A batch's counters for each conversation, and their types.
@@ -197,17 +199,6 @@ _COUNTERS = {
     "text": Conversation.__table__.c.last_message_text.type,
     "kind": Conversation.__table__.c.last_message_kind.type,
 }
-
-
-@functools.cache
-def _lock_query() -> sa.Select:
-    c = Conversation.__table__.c
-    return (
-        sa.select(c.id)
-        .where(service.any_of(c.id, "conversation_ids", "postgresql"))
-        .order_by(c.id)
-        .with_for_update()
-    )
 
 
 @functools.cache
@@ -260,7 +251,6 @@ def _reopen_update(dialect: str) -> sa.Update:
             resolved_at=None,
             last_seq=c.last_seq + 1,
         )
-        .returning(c.id)
     )
 
 
