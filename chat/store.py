@@ -10,11 +10,11 @@ Under load, messages from many connections are written together (group commit): 
 transaction holding its message has committed, so "stored before acknowledged" still holds, but one
 transaction serves a whole batch with a fixed handful of statements, whatever its size: find the shoppers'
 conversations, find resends, update every conversation's counters, read the conversations back as the inbox
-shows them (and reopen the resolved ones a shopper wrote to), insert the messages. The caller gets its message and its
-conversation's summary from that transaction and reads nothing itself: the per-message reads around a
-batched write had made the chat slower than a naive insert + commit per message (0.16x a bare echo server).
-Statements are built once (`functools.cache`), with one array parameter per list on PostgreSQL
-(`service.any_of`).
+shows them (and reopen the resolved ones a shopper wrote to), insert the messages. The caller gets its
+message and its conversation's summary from that transaction and reads nothing itself: the per-message
+reads around a batched write had made the chat slower than a naive insert + commit per message (0.16x a bare
+echo server). Statements are built once (`functools.cache`), with one array parameter per list on
+PostgreSQL (`service.any_of`).
 """
 
 from __future__ import annotations
@@ -121,12 +121,10 @@ def _resolve(items: Sequence[Draft | ShopperDraft], now: datetime) -> list[Draft
     }
     if starting := sorted(shoppers - target.keys()):
         table = Conversation.__table__
+        status = service.initial_status()  # the bot's switch: one read for the batch
         rows = db.session.connection().execute(
             sa.insert(table).returning(table.c.id, table.c.customer_id),
-            [
-                {"customer_id": c, "status": service.initial_status(), "created_at": now, "updated_at": now}
-                for c in starting
-            ],
+            [{"customer_id": c, "status": status, "created_at": now, "updated_at": now} for c in starting],
         )
         target.update({customer_id: conversation_id for conversation_id, customer_id in rows})
     drafts = []
