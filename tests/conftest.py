@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import email
 import os
+import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -16,10 +22,13 @@ from config import TestConfig
 from extensions import db
 from shop.models import Product, ProductImage, Variant
 
-#: Real Shopify exports, kept in the workspace's shared/ folder beside the repository (override with
-#: SHOPIFY_FIXTURES when the repository is checked out elsewhere).
-_WORKSPACE = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("SHOPIFY_FIXTURES") or _WORKSPACE / "shared" / "fixtures" / "shopify")
+#: Real Shopify exports: the workspace's shared/ folder beside the repository when there is one, else the
+#: copy kept in tests/fixtures/shopify/ (a clone anywhere runs the import tests); SHOPIFY_FIXTURES overrides.
+_SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "shopify"
+FIXTURES = Path(
+    os.environ.get("SHOPIFY_FIXTURES")
+    or (_SHARED_FIXTURES if _SHARED_FIXTURES.is_dir() else Path(__file__).parent / "fixtures" / "shopify")
+)
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -118,3 +127,63 @@ def make_product(app: Flask) -> Callable[..., int]:
             return product.id
 
     return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+#: The shop's public address in the email tests (links in emails are built against it).
+MAIL_SHOP_URL = "https://shop.example.com"
+
+
+@dataclass
+class Mailbox:
+    """The aiosmtpd handler: keeps every message it accepts."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls handle_<COMMAND>
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+    def start(self) -> Controller:
+        controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        controller.start()
+        return controller
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+    @staticmethod
+    def html(message: EmailMessage) -> str:
+        return message.get_body(("html",)).get_content()
+
+
+@pytest.fixture
+def mailbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
+    """The app sends mail to a local SMTP server (a real one, aiosmtpd), which is *not* started:
+    `mail_server` starts it."""
+    box = Mailbox(free_port())
+    for key, value in {
+        "MAIL_ENABLED": True,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": box.port,
+        "MAIL_TIMEOUT": 5,
+        "SHOP_URL": MAIL_SHOP_URL,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    return box
+
+
+@pytest.fixture
+def mail_server(mailbox: Mailbox) -> Iterator[Mailbox]:
+    controller = mailbox.start()
+    yield mailbox
+    controller.stop()
