@@ -24,11 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app
-from bench.storefront import NOUNS, WORDS, generate
+from bench.storefront import NOUNS, WORDS, catalog_app
 from bot.reply import BotContext, respond
 from bot.search import get_index, reset_index
-from config import TestConfig
 from extensions import db
 from shop.models import Product
 from shop.text import words
@@ -85,13 +83,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        app = catalog_app(url, args.products)
         with app.app_context():
-            db.drop_all()
-            db.create_all()
-            started = time.perf_counter()
-            generate(args.products)
-            print(f"generated {args.products} products in {time.perf_counter() - started:.1f}s")
             reset_index()
             started = time.perf_counter()
             index = get_index()

@@ -78,6 +78,19 @@ def timed(client, url: str, repeat: int) -> list[float]:
     return samples
 
 
+def catalog_app(url: str, products: int) -> Flask:
+    """The shop (test configuration) on the database at `url`, emptied and filled with a generated catalog."""
+    app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        started = time.perf_counter()
+        generate(products)
+        elapsed = time.perf_counter() - started
+        print(f"generated {products} products in {elapsed:.1f}s on {url.split(':')[0]}")
+    return app
+
+
 def bare_app() -> Flask:
     app = Flask("bare")
     app.add_url_rule("/", "index", lambda: "ok")
@@ -93,14 +106,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-            started = time.perf_counter()
-            generate(args.products)
-            elapsed = time.perf_counter() - started
-            print(f"generated {args.products} products in {elapsed:.1f}s on {url.split(':')[0]}")
+        app = catalog_app(url, args.products)
         client = app.test_client()
         client.post("/products/product-1/add", data={"quantity": "1", "option1": "S"})
         baseline = statistics.median(timed(bare_app().test_client(), "/", args.requests * 5))

@@ -21,7 +21,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 
 from bot import settings
-from bot.reply import BotContext, ProductCard, Reply, respond
+from bot.reply import BotContext, ProductCard, Reply, respond, say
 from chat import broadcast
 from chat import service as chat_service
 from chat.messages import Draft
@@ -29,7 +29,7 @@ from chat.models import Conversation, Message
 from extensions import db
 from shop import cart as carts
 from shop.formatting import money
-from shop.models import Customer, Product, Variant
+from shop.models import Customer, Product
 
 log = logging.getLogger(__name__)
 
@@ -37,33 +37,6 @@ log = logging.getLogger(__name__)
 BOT = "bot"
 #: The bot hands over after this many "I can't help" answers in a row.
 UNKNOWN_BEFORE_HANDOVER = 2
-
-TEXTS: dict[str, dict[str, str]] = {
-    "handover": {
-        "en": "A seller will be with you shortly. While you wait, tell us a bit more (optional):",
-        "fr": "Un vendeur va vous répondre. En attendant, dites-nous en un peu plus (facultatif) :",
-    },
-    "handover_offline": {
-        "en": "No seller is online right now. Leave your email and a seller will answer you by email:",
-        "fr": "Aucun vendeur n'est en ligne pour le moment. Laissez votre e-mail, un vendeur vous répondra :",
-    },
-    "cart": {
-        "en": "Your cart: {count} item(s), {total}.",
-        "fr": "Votre panier : {count} article(s), {total}.",
-    },
-    "cart_empty": {"en": "Your cart is empty.", "fr": "Votre panier est vide."},
-    "added": {"en": "Added to your cart.", "fr": "Ajouté à votre panier."},
-    "no_orders": {"en": "You have no orders yet.", "fr": "Vous n'avez pas encore de commande."},
-    "budget": {"en": "Budget", "fr": "Budget"},
-    "use": {"en": "What is it for?", "fr": "Pour quel usage ?"},
-    "email": {"en": "Email", "fr": "E-mail"},
-    "send": {"en": "Send to the seller", "fr": "Envoyer au vendeur"},
-}
-
-
-def _t(key: str, lang: str, **values: Any) -> str:
-    text = TEXTS[key]["fr" if lang == "fr" else "en"]
-    return text.format(**values) if values else text
 
 
 def bot_name() -> str:
@@ -217,11 +190,11 @@ def cart_text(customer: Customer, lang: str) -> str:
     currency = current_app.config["SHOP_CURRENCY"]
     summary = carts.summarize(carts.open_cart(customer), currency)
     if summary.is_empty:
-        return _t("cart_empty", lang)
+        return say("cart_empty", lang)
     url = current_app.config["SHOP_URL"] + url_for("shop.view_cart")
     lines = "; ".join(f"{line.quantity} × {line.product.title}" for line in summary.lines)
     total = money(summary.totals.total, currency)
-    return f"{_t('cart', lang, count=summary.totals.item_count, total=total)} {lines}. {url}"
+    return f"{say('cart', lang, count=summary.totals.item_count, total=total)} {lines}. {url}"
 
 
 def _checkout(conversation: Conversation, customer: Customer) -> None:
@@ -252,20 +225,15 @@ def hand_over(conversation: Conversation, customer: Customer, lang: str) -> bool
     broadcast.conversation_changed(conversation)
     online = chat_service.sellers_online()
     fields = [
-        {"name": "budget", "label": _t("budget", lang), "type": "text"},
-        {"name": "use", "label": _t("use", lang), "type": "text"},
+        {"name": "budget", "label": say("budget", lang), "type": "text"},
+        {"name": "use", "label": say("use", lang), "type": "text"},
     ]
     if not customer.email:
-        fields.append({"name": "email", "label": _t("email", lang), "type": "email", "required": not online})
+        fields.append({"name": "email", "label": say("email", lang), "type": "email", "required": not online})
     _post(
         conversation.id,
-        _t("handover" if online else "handover_offline", lang),
+        say("handover" if online else "handover_offline", lang),
         type_="form",
-        data={"form": {"id": "handover", "fields": fields, "submit": _t("send", lang)}, "online": online},
+        data={"form": {"id": "handover", "fields": fields, "submit": say("send", lang)}, "online": online},
     )
     return True
-
-
-def variant_for_cart(variant_id: object) -> Variant:
-    """A variant a card's "Add to cart" may add (visible product), or CartError."""
-    return carts.sellable_variant(variant_id)

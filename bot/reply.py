@@ -62,6 +62,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Désolé, je ne sais pas répondre à cela. Voulez-vous parler à un vendeur ?",
     },
     "talk_to_seller": {"en": "Talk to a seller", "fr": "Parler à un vendeur"},
+    # The bot in a conversation (bot/conversation.py): handover, cart summary, the handover form.
+    "handover": {
+        "en": "A seller will be with you shortly. While you wait, tell us a bit more (optional):",
+        "fr": "Un vendeur va vous répondre. En attendant, dites-nous en un peu plus (facultatif) :",
+    },
+    "handover_offline": {
+        "en": "No seller is online right now. Leave your email and a seller will answer you by email:",
+        "fr": "Aucun vendeur n'est en ligne pour le moment. Laissez votre e-mail, un vendeur vous répondra :",
+    },
+    "cart": {
+        "en": "Your cart: {count} item(s), {total}.",
+        "fr": "Votre panier : {count} article(s), {total}.",
+    },
+    "cart_empty": {"en": "Your cart is empty.", "fr": "Votre panier est vide."},
+    "budget": {"en": "Budget", "fr": "Budget"},
+    "use": {"en": "What is it for?", "fr": "Pour quel usage ?"},
+    "email": {"en": "Email", "fr": "E-mail"},
+    "send": {"en": "Send to the seller", "fr": "Envoyer au vendeur"},
 }
 _DETAIL_WORDS = {
     "material": re.compile(
@@ -73,6 +91,12 @@ _DETAIL_WORDS = {
         r"(\d+\s?(cm|mm|m)\b|dimension|diameter|height|width|length|hauteur|largeur|diametre|Ø)", re.I
     ),
 }
+
+
+def say(key: str, language: str, **values: Any) -> str:
+    """One of the bot's phrases in the shopper's language (English unless French)."""
+    text = TEXTS[key]["fr" if language == "fr" else "en"]
+    return text.format(**values) if values else text
 
 
 @dataclass(frozen=True)

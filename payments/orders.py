@@ -42,7 +42,7 @@ def _lock_order_numbers() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ORDER_NUMBER_LOCK)))
 
 
-def create_from_checkout(checkout: Checkout, charge_id: str | None = None) -> Order:
+def create_from_checkout(checkout: Checkout) -> Order:
     """The paid order of a checkout, from the attempt's frozen lines and amounts (caller commits)."""
     _lock_order_numbers()
     for _attempt in range(10):

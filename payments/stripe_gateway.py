@@ -48,7 +48,6 @@ class Intent:
     client_secret: str
     metadata: dict[str, str]
     error_message: str = ""
-    charge_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,6 @@ def _client() -> stripe.StripeClient:
 
 def _intent(obj: Any) -> Intent:
     error = getattr(obj, "last_payment_error", None)
-    charge = getattr(obj, "latest_charge", None)
     metadata = getattr(obj, "metadata", None)
     return Intent(
         id=obj.id,
@@ -87,8 +85,6 @@ def _intent(obj: Any) -> Intent:
         client_secret=getattr(obj, "client_secret", "") or "",
         metadata=dict(metadata.to_dict()) if metadata is not None else {},
         error_message=(getattr(error, "message", "") or "") if error else "",
-        # Real Stripe returns the charge's id, localstripe the expanded charge.
-        charge_id=charge if isinstance(charge, str) or charge is None else charge.id,
     )
 
 
@@ -111,16 +107,6 @@ def create_setup_intent(metadata: dict[str, str]) -> str:
         {"payment_method_types": ["card"], "usage": "on_session", "metadata": metadata},
     )
     return intent.client_secret
-
-
-def setup_payment_method(setup_intent_secret: str) -> str | None:
-    """The payment method a succeeded SetupIntent collected (None unless it succeeded)."""
-    setup_id = setup_intent_secret.split("_secret_")[0]
-    intent = _call("setup intent", _client().v1.setup_intents.retrieve, setup_id)
-    if intent.status != "succeeded":
-        return None
-    method = intent.payment_method
-    return method if isinstance(method, str) or method is None else method.id
 
 
 def create_payment_intent(

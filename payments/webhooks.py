@@ -9,7 +9,7 @@ an expired hold takes the stock again, or, when it is gone, refunds the payment 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -37,7 +37,6 @@ class Outcome:
     refund: tuple[str, int, str] | None = None  # intent id, amount, idempotency key
     refund_note: tuple[int, str, str] | None = None  # conversation id, what happened, amount refunded
     failed: tuple[int, str] | None = None  # checkout id, reason: announced after commit
-    notes: list[str] = field(default_factory=list)
 
 
 def handle(event: gateway.Event) -> Outcome:
@@ -76,7 +75,7 @@ def _succeeded(intent: gateway.Intent, outcome: Outcome) -> None:
         if known:
             # An older attempt of a checkout charged after all (its intent was replaced): give it back.
             outcome.refund = (intent.id, intent.amount, f"stale-{intent.id}")
-            outcome.notes.append(f"refunding stale attempt {intent.id} of checkout {token}")
+            log.warning("refunding stale attempt %s of checkout %s", intent.id, token)
         else:
             log.info("payment %s is not from a checkout of this shop; ignored", intent.id)
         return
@@ -102,7 +101,7 @@ def _succeeded(intent: gateway.Intent, outcome: Outcome) -> None:
     checkout.status = "paid"
     checkout.holds_active = False
     checkout.last_error = ""
-    order = create_from_checkout(checkout, intent.charge_id)
+    order = create_from_checkout(checkout)
     db.session.flush()
     outcome.order_id = order.id
 

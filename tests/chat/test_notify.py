@@ -5,20 +5,16 @@ A real SMTP server (aiosmtpd) listens on a free local port; time is moved by pas
 
 from __future__ import annotations
 
-import email
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import default as default_policy
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 from itsdangerous import TimestampSigner
 
@@ -27,15 +23,10 @@ from chat.models import Conversation
 from extensions import db, socketio
 from shop.models import Customer, utcnow
 from tests.chat.conftest import call
+from tests.conftest import MAIL_SHOP_URL, Mailbox
 
-SHOP_URL = "https://shop.example.com"
+SHOP_URL = MAIL_SHOP_URL
 RESUME_LINK = re.compile(re.escape(SHOP_URL) + r"/chat/resume/[\w.-]+")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -44,49 +35,14 @@ def only_this_tests_sockets(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(socketio.server.namespace_handlers["/shopper"], "connected", {})
 
 
-@dataclass
-class Mailbox:
-    """The aiosmtpd handler: keeps every message it accepts."""
-
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    recipients: list[list[str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls handle_<COMMAND>
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted"
-
-    def start(self) -> Controller:
-        controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        controller.start()
-        return controller
-
-
 @pytest.fixture
-def mailbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    """The app sends mail to a local SMTP server, which is *not* started: `mail_server` starts it."""
-    box = Mailbox(free_port())
-    for key, value in {
-        "MAIL_ENABLED": True,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": box.port,
-        "MAIL_TIMEOUT": 5,
-        "SHOP_URL": SHOP_URL,
-        "CHAT_EMAIL_DELAY_SECONDS": 180,
-        "CHAT_EMAIL_WINDOW_MINUTES": 60,
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
+def mailbox(mailbox: Mailbox, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    """The shared mailbox, with the reply-email timing these tests assume and no background loop."""
+    monkeypatch.setitem(app.config, "CHAT_EMAIL_DELAY_SECONDS", 180)
+    monkeypatch.setitem(app.config, "CHAT_EMAIL_WINDOW_MINUTES", 60)
     app.extensions.pop("chat_tasks", None)
-    yield box
-    app.extensions.pop("chat_tasks", None)
-
-
-@pytest.fixture
-def mail_server(mailbox: Mailbox) -> Iterator[Mailbox]:
-    controller = mailbox.start()
     yield mailbox
-    controller.stop()
+    app.extensions.pop("chat_tasks", None)
 
 
 def later(**delta: float) -> datetime:
@@ -142,14 +98,6 @@ class Chat:
             return conversation
 
 
-def text_part(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
-def html_part(message: EmailMessage) -> str:
-    return message.get_body(("html",)).get_content()
-
-
 # --- When an email is sent -------------------------------------------------------------------------------
 
 
@@ -167,11 +115,11 @@ def test_one_email_with_the_reply_and_a_resume_link(app, chat, mail_server) -> N
     assert message["Subject"] == "New reply from Maison Verte"
     assert message["To"] == "lea@example.com"
     assert message["From"] == "Maison Verte <shop@localhost>"
-    assert "Yes, the 120 cm table is in stock." in text_part(message)
-    assert "Yes, the 120 cm table is in stock." in html_part(message)
-    assert RESUME_LINK.search(text_part(message))
-    assert RESUME_LINK.search(html_part(message))
-    assert "Is the oak table in stock?" not in text_part(message)  # the shopper's own words are not quoted
+    assert "Yes, the 120 cm table is in stock." in Mailbox.text(message)
+    assert "Yes, the 120 cm table is in stock." in Mailbox.html(message)
+    assert RESUME_LINK.search(Mailbox.text(message))
+    assert RESUME_LINK.search(Mailbox.html(message))
+    assert "Is the oak table in stock?" not in Mailbox.text(message)  # the shopper's own words are not quoted
 
     tasks.run_once(app, now=later(seconds=30))
     assert len(mail_server.messages) == 1
@@ -196,7 +144,7 @@ def test_one_email_per_window_however_many_replies(app, chat, mail_server) -> No
     conversation.reply("Fourth answer.")
     tasks.run_once(app, now=first + timedelta(minutes=61))
     assert len(mail_server.messages) == 2
-    body = text_part(mail_server.messages[1])
+    body = Mailbox.text(mail_server.messages[1])
     assert "Second answer." in body
     assert "Fourth answer." in body
 
@@ -288,7 +236,7 @@ def test_smtp_down_is_retried_next_round(app, chat, mailbox, caplog) -> None:
     finally:
         controller.stop()
     assert len(mailbox.messages) == 1
-    assert "Your order is ready." in text_part(mailbox.messages[0])
+    assert "Your order is ready." in Mailbox.text(mailbox.messages[0])
 
 
 def test_a_refused_recipient_is_not_retried_every_round(app, chat, mail_server, monkeypatch) -> None:
@@ -312,17 +260,17 @@ def test_html_email_escapes_the_sellers_text(app, chat, mail_server) -> None:
     chat().reply('<script>alert("x")</script> & <b>bold</b>')
     tasks.run_once(app, now=later())
     [message] = mail_server.messages
-    html = html_part(message)
+    html = Mailbox.html(message)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
-    assert '<script>alert("x")</script> & <b>bold</b>' in text_part(message)  # plain text stays plain
+    assert '<script>alert("x")</script> & <b>bold</b>' in Mailbox.text(message)  # plain text stays plain
 
 
 # --- The resume link -------------------------------------------------------------------------------------
 
 
 def resume_path(message: EmailMessage) -> str:
-    match = RESUME_LINK.search(text_part(message))
+    match = RESUME_LINK.search(Mailbox.text(message))
     assert match
     return match.group(0).removeprefix(SHOP_URL)
 

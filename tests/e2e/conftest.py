@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -41,12 +42,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
         ],
     }  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:

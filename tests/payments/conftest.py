@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,21 +25,16 @@ from extensions import db
 from payments.models import Checkout
 from shop.customers import read_shopper_token
 from shop.models import Cart, CartLine, Customer, Order, Variant
+from tests.conftest import free_port
 
 WEBHOOK_SECRET = "whsec_tests"
 _BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe_url() -> Iterator[str]:
     """One localstripe process for the session (a separate process: it is GPL and never imported)."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(_BIN / "localstripe"), "--port", str(port), "--from-scratch"],
         stdout=subprocess.DEVNULL,

@@ -5,69 +5,20 @@ A real SMTP server (aiosmtpd) listens on a free local port.
 
 from __future__ import annotations
 
-import email
-import socket
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from chat import tasks
 from extensions import db
 from payments import emails
 from shop.models import Order, utcnow
+from tests.conftest import MAIL_SHOP_URL, Mailbox
 
-SHOP_URL = "https://shop.example.com"
-
-
-@dataclass
-class Mailbox:
-    """The aiosmtpd handler: keeps every message it accepts."""
-
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    recipients: list[list[str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls handle_<COMMAND>
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted"
-
-    def start(self) -> Controller:
-        controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        controller.start()
-        return controller
-
-
-@pytest.fixture
-def mailbox(stripe_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
-    """The app mails a local SMTP server, which is *not* started: `mail_server` starts it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        box = Mailbox(sock.getsockname()[1])
-    for key, value in {
-        "MAIL_ENABLED": True,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": box.port,
-        "MAIL_TIMEOUT": 5,
-        "SHOP_URL": SHOP_URL,
-    }.items():
-        monkeypatch.setitem(stripe_app.config, key, value)
-    return box
-
-
-@pytest.fixture
-def mail_server(mailbox: Mailbox) -> Iterator[Mailbox]:
-    controller = mailbox.start()
-    yield mailbox
-    controller.stop()
+SHOP_URL = MAIL_SHOP_URL
 
 
 @pytest.fixture
@@ -81,14 +32,6 @@ def stored(stripe_app: Flask):
     return read
 
 
-def text_part(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-
-
-def html_part(message: EmailMessage) -> str:
-    return message.get_body(("html",)).get_content()
-
-
 def test_the_confirmation_is_sent_once(stripe_app, paid_order, webhook, mail_server, stored) -> None:
     order = paid_order([({"price": 2500}, 2)])
 
@@ -100,14 +43,14 @@ def test_the_confirmation_is_sent_once(stripe_app, paid_order, webhook, mail_ser
     assert message["From"] == "Maison Verte <shop@localhost>"
     assert message["Subject"] == f"Order #{row.number} confirmed"
     assert message["Auto-Submitted"] == "auto-generated"
-    text = text_part(message)
+    text = Mailbox.text(message)
     assert "Hello Ana Silva," in text
     assert "2 × Terracotta Pot   €50.00" in text
     assert "Total: €54.90" in text
     assert "12 rue des Lilas\n69001 Lyon\nFrance" in text
     assert f"{SHOP_URL}/orders/{row.token}" in text
-    assert f"{SHOP_URL}/orders/{row.token}" in html_part(message)
-    assert "€54.90" in html_part(message)
+    assert f"{SHOP_URL}/orders/{row.token}" in Mailbox.html(message)
+    assert "€54.90" in Mailbox.html(message)
     assert row.confirmation_sent_at is not None
 
     webhook(order.intent_id)  # Stripe tells again
