@@ -34,8 +34,9 @@ from payments import shipping
 from payments import stripe_gateway as gateway
 from payments.models import HOLDING_STATUSES, Checkout
 from shop import cart as carts
+from shop import discounts
 from shop.formatting import money
-from shop.models import Cart, Customer, Order, Variant, utcnow
+from shop.models import Cart, Customer, Offer, Order, Variant, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class QuoteLine:
     limited: bool
     available: bool
     requires_shipping: bool
+    #: This line's share of the discount.
+    discount: int = 0
 
     @property
     def total(self) -> int:
@@ -94,6 +97,12 @@ class Quote:
     subtotal: int = 0
     discount: int = 0
     shipping: int = 0
+    #: The applied offer the discount comes from (None: no discount).
+    offer_id: int | None = None
+    #: "10% off Teak table" and its code; `discount_problem` says why an applied offer gives nothing now.
+    discount_label: str = ""
+    discount_code: str = ""
+    discount_problem: str | None = None
 
     @property
     def total(self) -> int:
@@ -107,7 +116,9 @@ class Quote:
     def fingerprint(self) -> str:
         """Changes whenever anything the shopper agreed to pay changes (lines, prices, shipping, total)."""
         parts = [[line.variant_id, line.quantity, line.unit_price] for line in self.lines]
-        raw = json.dumps([parts, self.subtotal, self.discount, self.shipping, self.total, self.currency])
+        raw = json.dumps(
+            [parts, self.subtotal, self.offer_id, self.discount, self.shipping, self.total, self.currency]
+        )
         return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
@@ -117,9 +128,11 @@ def _image(variant: Variant) -> str | None:
 
 
 def live_quote(checkout: Checkout) -> Quote:
-    """The checkout's cart as it is now, with shipping to the address given (or the shop's country)."""
+    """The checkout's cart as it is now: its applied discount on the lines that can be bought, and shipping
+    to the address given (or the shop's country)."""
     currency = checkout.currency
-    summary = carts.summarize(db.session.get(Cart, checkout.cart_id), currency)
+    cart = db.session.get(Cart, checkout.cart_id)
+    summary = carts.summarize(cart, currency)
     quote = Quote(currency=currency)
     for view in summary.lines:
         variant = view.variant
@@ -138,12 +151,24 @@ def live_quote(checkout: Checkout) -> Quote:
                 requires_shipping=variant.requires_shipping,
             )
         )
-    quote.subtotal = sum(line.total for line in quote.lines if line.available)
-    quote.discount = 0  # the discount issue fills this in
+    buyable = [(line, view) for line, view in zip(quote.lines, summary.lines, strict=True) if line.available]
+    quote.subtotal = sum(line.total for line, _view in buyable)
+    applied = discounts.evaluate(
+        cart, [discounts.pricing_line(v.variant, v.quantity) for _line, v in buyable]
+    )
+    if applied is not None:
+        quote.discount_label = discounts.label(applied.offer)
+        quote.discount_code = applied.offer.code
+        quote.discount_problem = applied.problem
+        if applied.problem is None:
+            quote.offer_id = applied.offer.id
+            quote.discount = applied.amount
+            for (line, _view), share in zip(buyable, applied.discount.per_line, strict=True):
+                line.discount = share
     quote.shipping = shipping.rate(
         checkout.country,
         max(0, quote.subtotal - quote.discount),
-        any(line.requires_shipping for line in quote.lines if line.available),
+        any(line.requires_shipping for line, _view in buyable),
     )
     return quote
 
@@ -155,7 +180,12 @@ def frozen_quote(checkout: Checkout) -> Quote:
         subtotal=checkout.subtotal,
         discount=checkout.discount,
         shipping=checkout.shipping,
+        offer_id=checkout.offer_id,
     )
+    if checkout.offer_id is not None and checkout.discount:
+        offer = db.session.get(Offer, checkout.offer_id)
+        quote.discount_label = discounts.label(offer) if offer else ""
+        quote.discount_code = offer.code if offer else ""
     for line in checkout.lines or []:
         quote.lines.append(
             QuoteLine(
@@ -170,6 +200,7 @@ def frozen_quote(checkout: Checkout) -> Quote:
                 limited=bool(line.get("limited")),
                 available=True,
                 requires_shipping=bool(line.get("requires_shipping", True)),
+                discount=int(line.get("discount", 0)),
             )
         )
     return quote
@@ -232,6 +263,9 @@ def serialize(checkout: Checkout, quote: Quote | None = None) -> dict[str, Any]:
         "total": quote.total,
         "subtotal_text": money(quote.subtotal, currency),
         "discount_text": money(quote.discount, currency),
+        "discount_label": quote.discount_label,
+        "discount_code": quote.discount_code,
+        "discount_problem": quote.discount_problem,
         "shipping_text": money(quote.shipping, currency),
         "total_text": money(quote.total, currency),
         "quote": quote.fingerprint,
@@ -246,7 +280,8 @@ def serialize(checkout: Checkout, quote: Quote | None = None) -> dict[str, Any]:
 def card_data(checkout: Checkout, quote: Quote) -> dict[str, Any]:
     """What a `checkout` message carries: enough to draw the card for the shopper and the seller."""
     full = serialize(checkout, quote)
-    keys = ("token", "currency", "item_count", "subtotal_text", "discount_text", "shipping_text")
+    keys = ("token", "currency", "item_count", "subtotal_text", "discount_text", "shipping_text",
+            "discount_label", "discount_code", "discount_problem")  # fmt: skip
     data = {key: full[key] for key in keys}
     data.update(total=full["total"], total_text=full["total_text"], discount=full["discount"])
     data["lines"] = [
@@ -416,6 +451,7 @@ def _hold(quote: Quote) -> tuple[list[dict[str, Any]], QuoteLine | None]:
                 "quantity": line.quantity,
                 "limited": line.limited,
                 "requires_shipping": line.requires_shipping,
+                "discount": line.discount,
                 "held": held,
             }
         )
@@ -491,6 +527,11 @@ def pay(checkout: Checkout, payment_method: object, quote_id: object) -> PayResu
         snapshot, missing = _hold(quote)
         if missing is not None:
             problem = CheckoutError("out_of_stock", _out_of_stock_message(missing), status=409)
+        elif quote.offer_id is not None:
+            refused = discounts.hold(quote.offer_id, checkout.customer_id, checkout.id, checkout.attempt,
+                                     quote.discount)  # fmt: skip
+            if refused is not None:
+                problem = CheckoutError("discount_unavailable", str(refused), status=409)
     if problem is not None:
         db.session.rollback()  # the checkout is open again, nothing held
         db.session.refresh(checkout)
@@ -500,6 +541,7 @@ def pay(checkout: Checkout, payment_method: object, quote_id: object) -> PayResu
     checkout.lines = snapshot
     checkout.subtotal, checkout.discount, checkout.shipping = quote.subtotal, quote.discount, quote.shipping
     checkout.total = quote.total
+    checkout.offer_id = quote.offer_id
     checkout.holds_active = True
     checkout.hold_expires_at = utcnow() + timedelta(minutes=current_app.config["CHECKOUT_HOLD_MINUTES"])
     checkout.payment_intent_id = None
@@ -593,6 +635,7 @@ def release_attempt(checkout_id: int, attempt: int, reason: str, status: str = "
     checkout = db.session.get(Checkout, checkout_id)
     db.session.refresh(checkout)
     _give_back(checkout.lines or [])
+    discounts.release(checkout_id, attempt)
     return checkout
 
 

@@ -56,6 +56,8 @@ class Checkout(db.Model):
     #: The seller who had the conversation when the payment started.
     seller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"))
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order.id", ondelete="SET NULL"))
+    #: The discount of the current attempt (its use is held in offer_redemption while the attempt lasts).
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 
 from extensions import db
 from payments.models import Checkout
+from shop import discounts
 from shop.formatting import money
-from shop.models import Cart, Customer, Order, OrderLine, utcnow
+from shop.models import Cart, Customer, Offer, Order, OrderLine, utcnow
 from shop.orders import next_order_number
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ def _lock_order_numbers() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ORDER_NUMBER_LOCK)))
 
 
+def _discount_code(checkout: Checkout) -> str:
+    if checkout.offer_id is None or not checkout.discount:
+        return ""
+    offer = db.session.get(Offer, checkout.offer_id)
+    return offer.code if offer is not None else ""
+
+
 def create_from_checkout(checkout: Checkout) -> Order:
     """The paid order of a checkout, from the attempt's frozen lines and amounts (caller commits)."""
     _lock_order_numbers()
@@ -66,6 +74,8 @@ def create_from_checkout(checkout: Checkout) -> Order:
             city=checkout.city,
             postal_code=checkout.postal_code,
             country=checkout.country,
+            offer_id=checkout.offer_id if checkout.discount else None,
+            discount_code=_discount_code(checkout),
         )
         for line in checkout.lines:
             order.lines.append(
@@ -77,6 +87,7 @@ def create_from_checkout(checkout: Checkout) -> Order:
                     sku=line.get("sku", ""),
                     unit_price=line["unit_price"],
                     quantity=line["quantity"],
+                    discount=int(line.get("discount", 0)),
                 )
             )
         try:
@@ -85,6 +96,8 @@ def create_from_checkout(checkout: Checkout) -> Order:
         except sa.exc.IntegrityError:
             continue
         checkout.order_id = order.id
+        if order.offer_id is not None:
+            discounts.link_order(checkout.id, checkout.attempt, order.id)
         db.session.execute(sa.update(Cart).where(Cart.id == checkout.cart_id).values(status="ordered"))
         customer = db.session.get(Customer, checkout.customer_id)
         if customer is not None and not customer.email:
@@ -113,6 +126,7 @@ def order_data(order: Order) -> dict[str, Any]:
         ],
         "subtotal_text": money(order.subtotal, currency),
         "discount_text": money(order.discount_total, currency) if order.discount_total else "",
+        "discount_code": order.discount_code,
         "shipping_text": money(order.shipping_total, currency),
         "total_text": money(order.total, currency),
         "refunded_text": money(order.refunded_total, currency) if order.refunded_total else "",

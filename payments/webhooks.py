@@ -20,6 +20,7 @@ from payments import emails
 from payments import stripe_gateway as gateway
 from payments.models import Checkout, StripeEvent
 from payments.orders import confirmation_text, create_from_checkout, post_order_message
+from shop import discounts
 from shop.formatting import money
 from shop.models import Order
 
@@ -88,15 +89,27 @@ def _succeeded(intent: gateway.Intent, outcome: Outcome) -> None:
         # Nothing will pay for this attempt now: its stock goes back (a new attempt can be made).
         checkouts.release_attempt(checkout.id, checkout.attempt, "The payment did not match the order.")
         return
+    snapshot = None
+    savepoint = db.session.begin_nested()
     if not checkout.holds_active:
         # The attempt had been given up (declined, expired) and its stock released: take it again.
-        savepoint = db.session.begin_nested()
         snapshot, missing = checkouts._hold(checkouts.frozen_quote(checkout))
         if missing is not None:
             savepoint.rollback()
-            _cancel_and_refund(checkout, intent, missing.title, outcome)
+            _cancel_and_refund(
+                checkout, intent, outcome, f"{missing.title} sold out", _sold_out(missing.title)
+            )
             return
-        savepoint.commit()
+    # The discount's held use becomes the order's (taken again if the attempt had been given up).
+    if checkout.offer_id is not None and checkout.discount:
+        redeemed = discounts.redeem(checkout.id, checkout.attempt, checkout.offer_id)
+        if not redeemed:
+            savepoint.rollback()
+            note = "Sorry, your discount was used by another order while your payment was being confirmed."
+            _cancel_and_refund(checkout, intent, outcome, "the discount was already used", note)
+            return
+    savepoint.commit()
+    if snapshot is not None:
         checkout.lines = snapshot
     checkout.status = "paid"
     checkout.holds_active = False
@@ -106,18 +119,21 @@ def _succeeded(intent: gateway.Intent, outcome: Outcome) -> None:
     outcome.order_id = order.id
 
 
-def _cancel_and_refund(checkout: Checkout, intent: gateway.Intent, title: str, outcome: Outcome) -> None:
-    """Paid after the stock went to someone else: no order, the money goes back, the chat says so."""
+def _sold_out(title: str) -> str:
+    return f"Sorry, {title} sold out while your payment was being confirmed."
+
+
+def _cancel_and_refund(
+    checkout: Checkout, intent: gateway.Intent, outcome: Outcome, why: str, note: str
+) -> None:
+    """Paid after the stock (or the discount's last use) went to someone else: no order, the money goes back,
+    the chat says so."""
     checkout.status = "cancelled"
     checkout.holds_active = False
-    checkout.last_error = f"{title} sold out before the payment arrived; refunded"
+    checkout.last_error = f"{why} before the payment arrived; refunded"
     outcome.refund = (intent.id, intent.amount, f"soldout-{intent.id}")
     if checkout.conversation_id:
-        outcome.refund_note = (
-            checkout.conversation_id,
-            f"Sorry, {title} sold out while your payment was being confirmed.",
-            money(intent.amount, intent.currency),
-        )
+        outcome.refund_note = (checkout.conversation_id, note, money(intent.amount, intent.currency))
 
 
 def _failed(intent: gateway.Intent, outcome: Outcome) -> None:

@@ -6,13 +6,14 @@ shopper and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from extensions import db
+from shop import discounts
 from shop.models import Cart, CartLine, Customer, Product, Variant, utcnow
 from shop.money import CartTotals, LinePrice, cart_totals
 from shop.signals import cart_changed
@@ -46,6 +47,10 @@ class CartLineView:
 class CartSummary:
     lines: list[CartLineView]
     totals: CartTotals
+    #: The applied discount (`totals.discount` is its amount), or None.
+    discount: discounts.Applied | None = None
+    #: Each line's share of the discount, by line id.
+    line_discounts: dict[int, int] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -172,7 +177,8 @@ def remove_line(customer: Customer | None, line_id: object) -> None:
 
 
 def summarize(cart: Cart | None, currency: str) -> CartSummary:
-    """Lines with their current prices and the cart totals (prices always come from the catalog)."""
+    """Lines with their current prices, the applied discount and the cart totals (prices always come from
+    the catalog, the discount from shop.discounts)."""
     views = []
     for line in cart.lines if cart else []:
         variant = line.variant
@@ -180,4 +186,11 @@ def summarize(cart: Cart | None, currency: str) -> CartSummary:
         available = variant.product.is_visible and (limit is None or line.quantity <= limit)
         views.append(CartLineView(line.id, variant, line.quantity, variant.price, available))
     priced = [LinePrice(v.unit_price, v.quantity) for v in views if v.product.is_visible]
-    return CartSummary(views, cart_totals(priced, currency))
+    totals = cart_totals(priced, currency)
+    applied = discounts.evaluate(cart)
+    line_discounts: dict[int, int] = {}
+    if applied is not None and applied.problem is None:
+        visible = [v for v in views if v.product.is_visible]
+        line_discounts = dict(zip((v.line_id for v in visible), applied.discount.per_line, strict=True))
+        totals = replace(totals, discount=applied.amount)
+    return CartSummary(views, totals, applied, line_discounts)

@@ -246,8 +246,13 @@ class Cart(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: The discount the shopper applied (one per order; shop/discounts.py checks it on every change).
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id", ondelete="SET NULL"))
+    #: Whether the applied discount gave something at the last change (a change that stops it is told).
+    offer_applies: Mapped[bool] = mapped_column(default=False)
 
     customer: Mapped[Customer] = relationship(back_populates="carts")
+    offer: Mapped[Offer | None] = relationship()
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartLine.id"
     )
@@ -312,6 +317,9 @@ class Order(db.Model):
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     #: When the confirmation email went out (None: still to send).
     confirmation_sent_at: Mapped[datetime | None]
+    #: The discount the order used (its cost is `discount_total`) and the code as it was.
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offer.id", ondelete="SET NULL"), index=True)
+    discount_code: Mapped[str] = mapped_column(sa.String(40), default="")
 
     customer: Mapped[Customer | None] = relationship(back_populates="orders")
     lines: Mapped[list[OrderLine]] = relationship(
@@ -344,6 +352,8 @@ class OrderLine(db.Model):
     sku: Mapped[str] = mapped_column(sa.String(255), default="")
     unit_price: Mapped[int]
     quantity: Mapped[int]
+    #: This line's share of the order's discount (minor units, never more than the line's total).
+    discount: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     variant: Mapped[Variant | None] = relationship()
@@ -351,8 +361,168 @@ class OrderLine(db.Model):
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        sa.CheckConstraint(
+            "discount >= 0 AND discount <= unit_price * quantity", name="discount_within_line"
+        ),
     )
 
     @property
     def total(self) -> int:
         return self.unit_price * self.quantity
+
+
+# --- Discounts (shop/discounts.py does the work, shop/pricing.py the arithmetic) ---------------------------
+
+DISCOUNT_KINDS = ("percent", "fixed")
+DISCOUNT_SCOPES = ("order", "product", "collection")
+#: seller: made by a seller in a conversation; bot: made by one of the owner's rules; shop: a code the owner
+#: created for anyone (typed by shoppers).
+OFFER_SOURCES = ("seller", "bot", "shop")
+OFFER_RULES = ("first_order", "loyalty", "price_objection", "abandoned_cart")
+#: pending: above the seller's cap, waiting for a manager; active: may be applied (until it expires or is
+#: used up); declined: a manager said no; withdrawn: replaced or taken back before use.
+OFFER_STATUSES = ("pending", "active", "declined", "withdrawn")
+REDEMPTION_STATUSES = ("held", "redeemed", "released")
+
+
+class Offer(db.Model):
+    """A discount: personal (one shopper, single use) or a shop code anyone may type. Its row is the audit
+    trail: who or which rule made it, for whom and in which conversation, approval and use."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What shoppers type, stored upper-case ("WELCOME10", "OFFER-7KQ2XM").
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    #: Whole percent (1–100) for `percent`, minor units for `fixed`.
+    value: Mapped[int]
+    scope: Mapped[str] = mapped_column(sa.String(16), default="order")
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id", ondelete="SET NULL"))
+    collection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("collection.id", ondelete="SET NULL"))
+    #: The cart's subtotal must be at least this (minor units; 0: no minimum).
+    min_subtotal: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    #: The only shopper who may use it (None: a shop code for anyone, once per shopper).
+    customer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conversation.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[str] = mapped_column(sa.String(16))
+    #: The owner's rule that made it (source bot).
+    rule: Mapped[str | None] = mapped_column(sa.String(24))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    #: The manager who approved or declined (pending offers), and when.
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    #: Uses allowed in all (personal offers: 1; None: no limit), and uses taken (held by a payment under
+    #: way, or redeemed by an order).
+    usage_limit: Mapped[int | None]
+    times_used: Mapped[int] = mapped_column(default=0)
+    #: Why, in the shopper's words ("Welcome! 5% off your first order"); shown on the offer card.
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: A rule's "once per shopper (per period)": a second offer with the same key is never inserted.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    #: When a shopper first applied it to a cart.
+    applied_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    product: Mapped[Product | None] = relationship()
+    collection: Mapped[Collection | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN {DISCOUNT_KINDS!r}", name="kind"),
+        sa.CheckConstraint(f"scope IN {DISCOUNT_SCOPES!r}", name="scope"),
+        sa.CheckConstraint(f"source IN {OFFER_SOURCES!r}", name="source"),
+        sa.CheckConstraint(f"status IN {OFFER_STATUSES!r}", name="status"),
+        sa.CheckConstraint("value > 0 AND (kind = 'fixed' OR value <= 100)", name="value"),
+        sa.CheckConstraint("min_subtotal >= 0", name="min_subtotal"),
+        sa.CheckConstraint(
+            "times_used >= 0 AND (usage_limit IS NULL OR times_used <= usage_limit)", name="usage"
+        ),
+        sa.CheckConstraint("source = 'shop' OR customer_id IS NOT NULL", name="personal"),
+    )
+
+    @property
+    def personal(self) -> bool:
+        return self.customer_id is not None
+
+
+class OfferRedemption(db.Model):
+    """One use of an offer by a payment: held while the payment is under way, redeemed by the order, or
+    released when the attempt failed."""
+
+    __tablename__ = "offer_redemption"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    checkout_id: Mapped[int] = mapped_column(sa.ForeignKey("checkout.id", ondelete="CASCADE"))
+    attempt: Mapped[int]
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order.id", ondelete="SET NULL"), index=True)
+    #: The discount given (minor units): its cost to the shop.
+    amount: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16), default="held")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    redeemed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.UniqueConstraint("checkout_id", "attempt", name="uq_offer_redemption_attempt"),
+        sa.CheckConstraint(f"status IN {REDEMPTION_STATUSES!r}", name="status"),
+        sa.CheckConstraint("amount >= 0", name="amount"),
+    )
+
+
+class DiscountSettings(db.Model):
+    """The owner's discount rules: caps by role, the bot's rules and the default expiry (one row, id 1)."""
+
+    __tablename__ = "discount_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Highest offer a seller may make alone, and a manager at all (percent, and minor units for fixed).
+    seller_max_percent: Mapped[int] = mapped_column(default=10)
+    seller_max_amount: Mapped[int] = mapped_column(default=2000)
+    manager_max_percent: Mapped[int] = mapped_column(default=25)
+    manager_max_amount: Mapped[int] = mapped_column(default=10000)
+    default_expiry_hours: Mapped[int] = mapped_column(default=48)
+    first_order_enabled: Mapped[bool] = mapped_column(default=False)
+    first_order_percent: Mapped[int] = mapped_column(default=5)
+    loyalty_enabled: Mapped[bool] = mapped_column(default=False)
+    loyalty_percent: Mapped[int] = mapped_column(default=10)
+    #: Loyal: at least this many paid orders, or at least this much spent (0: that test is off).
+    loyalty_min_orders: Mapped[int] = mapped_column(default=3)
+    loyalty_min_spent: Mapped[int] = mapped_column(default=0)
+    price_objection_enabled: Mapped[bool] = mapped_column(default=False)
+    price_objection_percent: Mapped[int] = mapped_column(default=5)
+    abandoned_cart_enabled: Mapped[bool] = mapped_column(default=False)
+    abandoned_cart_percent: Mapped[int] = mapped_column(default=5)
+    #: Minutes a cart stays unchanged, the shopper still on the site, before the abandoned-cart offer.
+    abandoned_cart_minutes: Mapped[int] = mapped_column(default=15)
+    #: A rule offers a shopper at most one discount per this many days (loyalty, price objection, cart).
+    rule_period_days: Mapped[int] = mapped_column(default=30)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint(
+            "seller_max_percent BETWEEN 0 AND 100 AND manager_max_percent BETWEEN 0 AND 100"
+            " AND seller_max_percent <= manager_max_percent",
+            name="percent_caps",
+        ),
+        sa.CheckConstraint(
+            "seller_max_amount >= 0 AND seller_max_amount <= manager_max_amount", name="amount_caps"
+        ),
+        sa.CheckConstraint("default_expiry_hours BETWEEN 1 AND 8760", name="expiry"),
+        sa.CheckConstraint(
+            "first_order_percent BETWEEN 1 AND 100 AND loyalty_percent BETWEEN 1 AND 100"
+            " AND price_objection_percent BETWEEN 1 AND 100 AND abandoned_cart_percent BETWEEN 1 AND 100",
+            name="rule_percents",
+        ),
+        sa.CheckConstraint(
+            "loyalty_min_orders >= 0 AND loyalty_min_spent >= 0 AND abandoned_cart_minutes BETWEEN 1 AND 1440"
+            " AND rule_period_days BETWEEN 1 AND 365",
+            name="rule_bounds",
+        ),
+    )
