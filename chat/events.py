@@ -20,13 +20,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room, rooms
 
-from chat import broadcast, service, tasks
+from chat import broadcast, offers, service, tasks
 from chat.broadcast import SELLER_NS, SELLERS_ROOM, SHOPPER_NS, SHOPPERS_ROOM
 from chat.messages import Draft, MessageError, clean_client_id, clean_text, serialize
 from chat.models import Seller
 from chat.store import ShopperDraft, ShopperGone
 from extensions import db, socketio
 from shop import cart as carts
+from shop import discounts
 from shop.customers import customer_from_cookie
 from shop.formatting import money
 from shop.models import Customer
@@ -105,6 +106,9 @@ def handler(method: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[
         except carts.CartError as error:  # its message is already in the shopper's language
             db.session.rollback()
             return failure("cart_error", str(error))
+        except discounts.DiscountError as error:  # so is this one
+            db.session.rollback()
+            return {"ok": False, "error": {"code": error.code, "message": str(error)}}
         except (sa.exc.SQLAlchemyError, LookupError):
             # The protocol promises one answer per call: a database failure (pool timeout, lock) is one too.
             db.session.rollback()
@@ -223,7 +227,11 @@ class ShopperNamespace(ChatNamespace):
             stored = broadcast.post(draft)
         except ShopperGone:
             raise service.ChatError("not_found", "This shopper no longer exists.") from None
-        if not stored.duplicate and stored.conversation and stored.conversation["status"] == "bot":
+        if stored.duplicate or stored.conversation is None:
+            return {"message": stored.message, "duplicate": stored.duplicate}
+        if offers.typed_in_chat(draft.customer_id, stored.conversation_id, draft.text):
+            pass  # a discount code: applied (or refused) with a note, not a question for the bot
+        elif stored.conversation["status"] == "bot":
             _bot_answers(stored.conversation_id, draft.customer_id, draft.text)
         return {"message": stored.message, "duplicate": stored.duplicate}
 
@@ -240,6 +248,28 @@ class ShopperNamespace(ChatNamespace):
             },
             "message": _("Added to your cart."),
         }
+
+    @handler
+    def on_apply_discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        """ "Apply" on an offer card ({offer_id}) or a code typed in the widget ({code}): the discount goes on
+        the shopper's cart; `discount_applied` is posted in the conversation and `cart_updated` emitted."""
+        customer = _current_customer()
+        result = discounts.apply(customer, offer_id=data.get("offer_id"), code=data.get("code"))
+        offers.applied(service.current_conversation(customer), result)
+        offers.cart_updated(customer)
+        broadcast.push_context(customer)
+        return {"message": result.message(), "cart": offers.cart_summary(customer)}
+
+    @handler
+    def on_remove_discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The shopper takes the applied discount off their cart (the offer stays usable until it expires)."""
+        customer = _current_customer()
+        offer = discounts.remove(customer)
+        if offer is not None:
+            offers.removed(service.current_conversation(customer), offer)
+            offers.cart_updated(customer)
+            broadcast.push_context(customer)
+        return {"cart": offers.cart_summary(customer)}
 
     @handler
     def on_form_submit(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -22,9 +22,10 @@ from chat.messages import Draft, MessageError, isoformat, mask_card_numbers
 from chat.models import CannedResponse, Conversation, Message, PageView, Seller
 from extensions import db
 from shop import cart as carts
+from shop import discounts
 from shop.catalog import get_visible_product, search
 from shop.formatting import money
-from shop.models import Customer, Order, Product, utcnow
+from shop.models import Customer, Offer, Order, Product, utcnow
 
 #: A seller whose inbox has not been heard from for this long is offline.
 PRESENCE_TIMEOUT = timedelta(seconds=75)
@@ -479,8 +480,14 @@ def context(customer: Customer, exclude_conversation: int | None = None) -> dict
             ],
             "subtotal": summary_.totals.subtotal,
             "subtotal_text": money(summary_.totals.subtotal, currency),
+            "discount": summary_.totals.discount,
+            "discount_text": money(summary_.totals.discount, currency),
+            "total_text": money(summary_.totals.total, currency),
+            # The applied discount, and why it gives nothing now (`problem`), if it does not.
+            "offer": _applied_offer(summary_.discount),
             "currency": currency,
         },
+        "offers": _offers_of(customer),
         "orders": [
             {
                 "id": o.id,
@@ -511,6 +518,20 @@ def context(customer: Customer, exclude_conversation: int | None = None) -> dict
             for c in earlier
         ],
     }
+
+
+def _applied_offer(applied: discounts.Applied | None) -> dict[str, Any] | None:
+    if applied is None:
+        return None
+    return {**discounts.offer_data(applied.offer), "problem": applied.problem}
+
+
+def _offers_of(customer: Customer, limit: int = 10) -> list[dict[str, Any]]:
+    """The shopper's personal offers, newest first, with whether each was used (the seller's context)."""
+    offers = db.session.scalars(
+        sa.select(Offer).where(Offer.customer_id == customer.id).order_by(Offer.id.desc()).limit(limit)
+    )
+    return [{**discounts.offer_data(o), "used": o.times_used > 0} for o in offers]
 
 
 def product_summary(product: Any) -> dict[str, Any]:
