@@ -11,13 +11,17 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from extensions import db
+from shop import discounts
 from shop.importer import ImportFileError, ImportResult, count_products, import_shopify_csv
-from shop.models import Product
+from shop.models import Offer, Product
+from shop.money import parse_price
 
 shop_cli = AppGroup("shop", help="Catalog commands: import a Shopify export, load the demo catalog.")
 
 #: The demo catalog, a Shopify-format CSV shipped with the code.
 DEMO_CATALOG = Path(__file__).resolve().parent / "demo" / "catalog.csv"
+#: A shop code the demo offers to anyone (the owner manages codes at /seller/discounts).
+DEMO_CODE = "WELCOME10"
 
 
 class ImportAborted(click.ClickException):
@@ -76,3 +80,8 @@ def load_demo(force: bool) -> None:
         click.echo(f"Catalog already has {count} products; demo not loaded.")
         return
     run_import(DEMO_CATALOG, current_app.config["SHOP_CURRENCY"])
+    if db.session.scalar(sa.select(Offer.id).where(Offer.code == DEMO_CODE)) is None:
+        minimum = parse_price("30", current_app.config["SHOP_CURRENCY"])
+        discounts.shop_code(None, code=DEMO_CODE, kind="percent", value=10, min_subtotal=minimum,
+                            note="Welcome! 10% off from 30")  # fmt: skip
+        click.echo(f"Demo discount code {DEMO_CODE}: 10% off orders from 30.00, once per shopper.")

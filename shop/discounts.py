@@ -303,7 +303,7 @@ def shop_code(
     usage_limit: int | None = None,
     note: str = "",
 ) -> Offer:
-    """A code the owner publishes (any shopper, once each). Managers only; committed."""
+    """A code the owner publishes (any shopper, once each; `seller` None: the shop itself). Committed."""
     cleaned = clean_code(code)
     if not cleaned or not all(c.isalnum() or c in "-_" for c in cleaned):
         raise DiscountError("invalid", _("A code is 1 to 40 letters, digits, - or _."))
@@ -322,7 +322,7 @@ def shop_code(
         min_subtotal=min_subtotal,
         currency=current_app.config["SHOP_CURRENCY"],
         source="shop",
-        created_by_id=seller.id,
+        created_by_id=seller.id if seller is not None else None,
         status="active",
         expires_at=expires_at,
         usage_limit=usage_limit,
