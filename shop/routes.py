@@ -11,12 +11,14 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from shop import bp, cart, catalog, orders
+from shop import bp, cart, catalog, discounts, orders
+from shop.cart_forms import DiscountCodeForm, RemoveDiscountForm
 from shop.customers import current_customer, remember_shopper
 from shop.formatting import money
 from shop.forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from shop.i18n import LOCALE_COOKIE
 from shop.models import Product, Variant
+from shop.signals import cart_changed
 
 bp.add_app_template_filter(money, "money")
 bp.after_app_request(remember_shopper)
@@ -220,6 +222,9 @@ def view_cart():
         summary=summary,
         update_form=UpdateLineForm(formdata=None),
         remove_form=RemoveLineForm(),
+        discount_label=discounts.label(summary.discount.offer) if summary.discount else "",
+        code_form=DiscountCodeForm(formdata=None),
+        remove_discount_form=RemoveDiscountForm(),
     )
 
 
@@ -227,11 +232,22 @@ def view_cart():
 def cart_json():
     currency = current_app.config["SHOP_CURRENCY"]
     summary = cart.summarize(cart.open_cart(current_customer()), currency)
+    applied = summary.discount
     return jsonify(
         currency=currency,
         item_count=summary.totals.item_count,
         subtotal=summary.totals.subtotal,
+        discount=summary.totals.discount,
         total=summary.totals.total,
+        # The applied discount (its amount is `discount`), with why it gives nothing now when it does not.
+        offer=None
+        if applied is None
+        else {
+            "id": applied.offer.id,
+            "code": applied.offer.code,
+            "label": discounts.label(applied.offer),
+            "problem": applied.problem,
+        },
         lines=[
             {
                 "id": line.line_id,
@@ -242,6 +258,7 @@ def cart_json():
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "line_price": line.total,
+                "discount": (summary.line_discounts or {}).get(line.line_id, 0),
                 "available": line.available,
             }
             for line in summary.lines
@@ -275,6 +292,40 @@ def remove_line(line_id: str):
             flash(str(error), "error")
         else:
             flash(_("Item removed from your cart."), "success")
+    return redirect(url_for("shop.view_cart"))
+
+
+@bp.post("/cart/discount")
+def apply_discount():
+    """A discount code typed on the cart page (the chat's code form and offer cards use the socket)."""
+    form = DiscountCodeForm()
+    if not form.validate():
+        for error in form.code.errors:
+            flash(str(error), "error")
+        return redirect(url_for("shop.view_cart"))
+    customer = current_customer()
+    if customer is None:  # no cookie yet: no cart either
+        flash(_("Add a product to your cart before using a discount."), "error")
+        return redirect(url_for("shop.view_cart"))
+    try:
+        result = discounts.apply(customer, code=form.code.data)
+    except discounts.DiscountError as error:
+        flash(str(error), "error")
+    else:
+        flash(result.message(), "success")
+        cart_changed.send(customer)  # the shopper's chat (an open checkout) and the sellers' view follow
+    return redirect(url_for("shop.view_cart"))
+
+
+@bp.post("/cart/discount/remove")
+def remove_discount():
+    form = RemoveDiscountForm()
+    customer = current_customer()
+    if form.validate() and customer is not None:
+        offer = discounts.remove(customer)
+        if offer is not None:
+            flash(_("%(label)s was removed from your cart.", label=discounts.label(offer)), "success")
+            cart_changed.send(customer)
     return redirect(url_for("shop.view_cart"))
 
 
