@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 
-from bot import settings
+from bot import discounts as bot_discounts
+from bot import settings, signals
 from bot.reply import BotContext, ProductCard, Reply, respond, say
 from chat import broadcast
 from chat import service as chat_service
@@ -29,7 +30,7 @@ from chat.models import Conversation, Message
 from extensions import db
 from shop import cart as carts
 from shop.formatting import money
-from shop.models import Customer, Product
+from shop.models import Customer, Offer, Product
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ def _carry_out(conversation: Conversation, customer: Customer, reply: Reply) -> 
     lang = reply.language
     extra = ""
     follow_ups: list[str] = []
+    objections: list[dict[str, Any]] = []
     for action in reply.actions:
         kind = action.get("type")
         if kind == "add_to_cart":
@@ -161,19 +163,13 @@ def _carry_out(conversation: Conversation, customer: Customer, reply: Reply) -> 
         elif kind in ("show_cart", "checkout", "order_status", "handoff"):
             follow_ups.append(kind)
         elif kind == "price_objection":
-            from bot import signals
-
-            signals.price_objection.send(
-                current_app._get_current_object(),
-                conversation_id=conversation_id,
-                customer_id=customer.id,
-                product_id=action.get("product_id"),
-            )
+            objections.append(action)
     if reply.intent == "unknown" and _unknown_streak(conversation_id) + 1 >= UNKNOWN_BEFORE_HANDOVER:
         follow_ups.append("handoff")  # honest: it cannot help, so a person should
     if "show_cart" in follow_ups:
         extra = cart_text(customer, lang)
     post_reply(conversation_id, reply, extra)
+    _after_reply(conversation_id, customer, lang, objections, handing_over="handoff" in follow_ups)
     for kind in follow_ups:
         if kind == "checkout":
             _checkout(conversation, customer)
@@ -184,6 +180,30 @@ def _carry_out(conversation: Conversation, customer: Customer, reply: Reply) -> 
         elif kind == "handoff":
             hand_over(conversation, customer, lang)
     return reply
+
+
+def _after_reply(
+    conversation_id: int,
+    customer: Customer,
+    lang: str,
+    objections: list[dict[str, Any]],
+    *,
+    handing_over: bool,
+) -> None:
+    """Once the answer is posted: price objections are signalled (the price-objection discount listens, in
+    bot/discounts.py), else one of the owner's other rules may offer a discount (not when handing over)."""
+    offered = False
+    for action in objections:
+        results = signals.price_objection.send(
+            current_app._get_current_object(),
+            conversation_id=conversation_id,
+            customer_id=customer.id,
+            product_id=action.get("product_id"),
+            language=lang,
+        )
+        offered = offered or any(isinstance(result, Offer) for _receiver, result in results)
+    if not offered and not handing_over:
+        bot_discounts.after_answer(conversation_id, customer, lang)
 
 
 def cart_text(customer: Customer, lang: str) -> str:

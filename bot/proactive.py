@@ -6,6 +6,12 @@
 
 Decided on the server by each process's background loop (chat/tasks.py, every CHAT_TASK_INTERVAL_SECONDS:
 the delays are met up to one interval late, 15 s by default) for the shoppers connected to *that* process.
+The owner's abandoned-cart discount (shop/discount_rules.py) is decided in the same loop, on or off
+independently of the `cart_idle` nudge: a shopper still on the site whose cart has not changed for
+`abandoned_cart_minutes` of this visit (counted from the later of the last change and the visit's start) is
+offered it as a card from the bot, once per cart per period (the offer's dedupe key, no proactive row).
+After it, the `cart_idle` nudge is not sent for that visit (the offer is the reminder).
+
 Each kind fires at most once per visit (page views closer than chat.service.VISIT_GAP): a row keyed
 (customer, kind, visit start) is inserted first, with ON CONFLICT DO NOTHING, and only the process whose
 insert went in posts the message. Never into an active conversation: not while a seller has it, not when the
@@ -22,13 +28,15 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import discounts as bot_discounts
 from bot import settings
 from bot.models import ProactiveMessage
 from chat import broadcast, service, tasks
 from chat.messages import Draft
 from chat.models import Message, PageView
 from extensions import db
-from shop.models import Cart, CartLine, Customer, utcnow
+from shop import discount_rules, discounts
+from shop.models import Cart, CartLine, Customer, Offer, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -86,17 +94,67 @@ def due(now: datetime | None = None) -> list[Due]:
 
 
 def send_due(now: datetime | None = None) -> int:
-    """Claim and post the due messages; returns how many this process posted (the periodic task)."""
-    sent = 0
+    """Claim and post the due messages and abandoned-cart offers; returns how many this process posted (the
+    periodic task)."""
+    now = now or utcnow()
+    offered = send_cart_offers(now)
+    sent = len(offered)
     for item in due(now):
+        if item.customer_id in offered:
+            continue  # one message at a time: the offer was this round's
         try:
-            if _claim(item, now or utcnow()):
+            if _claim(item, now):
                 _post(item)
                 sent += 1
         except sa.exc.SQLAlchemyError:  # this shopper's message is lost; the others still go
             db.session.rollback()
             log.exception("proactive %s for shopper %s failed", item.kind, item.customer_id)
     return sent
+
+
+def send_cart_offers(now: datetime) -> set[int]:
+    """The abandoned-cart discount for connected shoppers whose cart sat idle this visit; the shoppers it was
+    posted to."""
+    rules = discounts.load_settings()
+    customer_ids = tasks.connected_shoppers()
+    if not rules.abandoned_cart_enabled or not customer_ids or not settings.bot_enabled():
+        return set()
+    idle_before = now - timedelta(minutes=rules.abandoned_cart_minutes)
+    sent = set()
+    for customer_id, (_cart_id, changed) in discount_rules.abandoned_carts(customer_ids, rules, now).items():
+        try:
+            if _cart_offer(customer_id, changed, idle_before, rules, now):
+                sent.add(customer_id)
+        except sa.exc.SQLAlchemyError:  # this shopper's offer is lost; the others still go
+            db.session.rollback()
+            log.exception("abandoned-cart offer for shopper %s failed", customer_id)
+    return sent
+
+
+def _cart_offer(
+    customer_id: int, changed: datetime, idle_before: datetime, rules: discounts.Settings, now: datetime
+) -> bool:
+    visit = visit_started_at(customer_id)
+    if visit is None or max(changed, visit) > idle_before:
+        return False  # not idle for long enough on the site during this visit
+    recent = sa.select(ProactiveMessage.id).where(
+        ProactiveMessage.customer_id == customer_id, ProactiveMessage.sent_at >= now - ACTIVE_WINDOW
+    )
+    if db.session.scalar(recent.limit(1)) is not None:
+        return False  # one message at a time: it waits, like a second proactive message would
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or conversation_active(customer, now):
+        return False
+    if not discount_rules.due("abandoned_cart", customer, rules, now):
+        return False  # before opening a conversation for it
+    conversation = service.current_conversation(customer)
+    if conversation is not None and conversation.status in ("waiting", "assigned"):
+        return False  # the shopper asked for a seller: not the bot's to offer
+    conversation = service.open_conversation(customer)
+    return (
+        bot_discounts.offer("abandoned_cart", conversation.id, customer, _language(customer), now, rules)
+        is not None
+    )
 
 
 def _latest_views(customer_ids: list[int]) -> dict[int, sa.Row]:
@@ -157,6 +215,17 @@ def _decide(customer_id: int, candidates: list[tuple[str, datetime | None]], now
     if any(row.sent_at >= now - ACTIVE_WINDOW for row in sent):
         return None
     done = {row.kind for row in sent if row.visit_started_at == visit}
+    offers = db.session.execute(
+        sa.select(Offer.rule, Offer.created_at).where(
+            Offer.customer_id == customer_id,
+            Offer.source == "bot",
+            Offer.created_at >= min(visit, now - ACTIVE_WINDOW),
+        )
+    ).all()
+    if any(row.created_at >= now - ACTIVE_WINDOW for row in offers):
+        return None  # the bot just offered a discount: one message at a time
+    if any(row.rule == "abandoned_cart" and row.created_at >= visit for row in offers):
+        done.add("cart_idle")  # the abandoned-cart offer was this visit's cart reminder
     # A cart nudge is about a cart filled during this visit, not one left behind days ago.
     kinds = [k for k, changed in candidates if k not in done and (changed is None or changed >= visit)]
     if not kinds:
