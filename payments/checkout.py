@@ -160,7 +160,7 @@ def live_quote(checkout: Checkout) -> Quote:
         quote.discount_label = discounts.label(applied.offer)
         quote.discount_code = applied.offer.code
         quote.discount_problem = applied.problem
-        if applied.problem is None:
+        if applied.problem is None and applied.amount > 0:  # one that rounds to nothing is not used up
             quote.offer_id = applied.offer.id
             quote.discount = applied.amount
             for (line, _view), share in zip(buyable, applied.discount.per_line, strict=True):
