@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("shop", __name__)
 
-from shop import models, routes  # noqa: E402,F401  (models register tables, routes register views)
+from shop import discount_routes, models, routes  # noqa: E402,F401  (models register tables, the others views)
