@@ -470,6 +470,8 @@ def evaluate(cart: Cart | None, lines: list[pricing.Line] | None = None) -> Appl
     offer = cart.offer
     lines = _pricing_lines(cart) if lines is None else lines
     error = usable_error(offer, cart.customer)
+    if error is not None and error.code == "used" and _held_for_cart(offer.id, cart.id):
+        error = None  # its use is held by this cart's own payment under way (a 3-D Secure wait)
     terms = terms_of(offer)
     if error is None and terms is not None:
         discount = pricing.compute(lines, terms)
@@ -477,6 +479,21 @@ def evaluate(cart: Cart | None, lines: list[pricing.Line] | None = None) -> Appl
             return Applied(offer, discount)
         error = problem_error(offer, discount, lines)
     return Applied(offer, pricing.Discount(0, tuple(0 for _ in lines), "invalid"), str(error))
+
+
+def _held_for_cart(offer_id: int, cart_id: int) -> bool:
+    # The checkout table by name: payments builds on the shop, not the other way round.
+    checkout = sa.table("checkout", sa.column("id"), sa.column("cart_id"))
+    held = (
+        sa.select(OfferRedemption.id)
+        .join(checkout, checkout.c.id == OfferRedemption.checkout_id)
+        .where(
+            OfferRedemption.offer_id == offer_id,
+            OfferRedemption.status == "held",
+            checkout.c.cart_id == cart_id,
+        )
+    )
+    return db.session.scalar(held.limit(1)) is not None
 
 
 def find(customer: Customer, *, offer_id: object = None, code: object = None) -> Offer:
@@ -546,7 +563,7 @@ def apply(customer: Customer, *, offer_id: object = None, code: object = None) -
             raise DiscountError(
                 "not_better",
                 _(
-                    "Your current discount (%(label)s, −%(amount)s) gives more, so it stays.",
+                    "Your current discount (%(label)s, −%(amount)s) gives at least as much, so it stays.",
                     label=label(current.offer),
                     amount=money(current.amount, offer.currency),
                 ),

@@ -622,7 +622,7 @@ def test_a_worse_discount_is_refused_and_the_current_one_stays(shopper, offer, s
         error = ana.refused(offer_id=worse.id)
         assert (error.code, str(error)) == (
             "not_better",
-            "Your current discount (15% off your order, −€30.00) gives more, so it stays.",
+            "Your current discount (15% off your order, −€30.00) gives at least as much, so it stays.",
         )
     assert ana.cart().offer_id == fifteen.id
 
