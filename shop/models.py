@@ -413,7 +413,7 @@ class Offer(db.Model):
     rule: Mapped[str | None] = mapped_column(sa.String(24))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
-    #: The manager who approved or declined (pending offers), and when.
+    #: The manager who approved or declined (pending offers) or withdrew it, and when.
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
