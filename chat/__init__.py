@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("chat", __name__)
 
-from chat import models, routes  # noqa: E402,F401  (tables and views register themselves)
+from chat import models, offer_routes, routes  # noqa: E402,F401  (tables and views register themselves)

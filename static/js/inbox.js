@@ -1,6 +1,7 @@
 // The seller inbox (templates/chat/inbox.html) over the /seller Socket.IO namespace (docs/chat-protocol.md):
 // the live conversation list, the conversation pane (history, replies with an outbox, typing, read receipts,
-// saved replies), the shopper's context, product search, presence and notifications.
+// saved replies), the shopper's context, product search, presence and notifications, and discounts: the offer
+// form in the conversation pane and, for managers, the offers waiting for approval.
 // Everything people read comes from the page (data-strings, translated) or from the server; text is only ever
 // inserted as text nodes.
 (function () {
@@ -33,7 +34,10 @@
     sentReadSeq: 0,
     outbox: loadOutbox(), // replies not acknowledged yet, oldest first
     context: null, // the open conversation's Context, as last drawn
-    refundDrafts: {} // order id -> amount typed in its refund field (kept when the context is redrawn)
+    refundDrafts: {}, // order id -> amount typed in its refund field (kept when the context is redrawn)
+    pendingOffers: new Map(), // managers: offer id -> Offer waiting for approval (GET /seller/offers/pending)
+    approvalErrors: {}, // offer id -> why approving or declining it failed
+    outcomeOfferId: null // the offer the note under the conversation's head is about
   };
 
   function $(id) { return document.getElementById(id); }
@@ -72,6 +76,32 @@
     searchInput: $("product-search-input"),
     searchStatus: $("product-search-status"),
     results: $("product-results")
+  };
+
+  // The offer form (conversation pane) and the managers' approvals (top bar).
+  var offerUi = {
+    toggle: $("offer-toggle"),
+    panel: $("offer-panel"),
+    form: $("offer-form"),
+    cap: $("offer-cap"),
+    error: $("offer-error"),
+    value: $("offer-value"),
+    valueLabel: $("offer-value-label"),
+    valueHint: $("offer-value-hint"),
+    scope: $("offer-scope"),
+    min: $("offer-min"),
+    hours: $("offer-hours"),
+    hoursHint: $("offer-hours-hint"),
+    note: $("offer-note-text"),
+    submit: $("offer-submit"),
+    cancel: $("offer-cancel"),
+    outcome: $("offer-outcome"),
+    approvals: $("approvals"),
+    approvalsTitle: $("approvals-title"),
+    approvalsCount: $("approvals-count"),
+    approvalsEmpty: $("approvals-empty"),
+    approvalsList: $("approvals-list"),
+    approvalsStatus: $("approvals-status")
   };
 
   // --- Small helpers -------------------------------------------------------------------------------------
@@ -163,24 +193,26 @@
     });
   }
 
-  // The payments calls are HTTP (docs/checkout.md): JSON with the CSRF header; same answer shape as the socket.
-  function postJSON(url, body) {
+  // The payments and discount calls are HTTP (docs/checkout.md): JSON with the CSRF header; same answer shape
+  // as the socket.
+  function requestJSON(method, url, body) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     var failed = { ok: false, error: { code: "timeout", message: S.timeout } };
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRFToken": meta ? meta.content : ""
-      },
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
+    var init = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (method !== "GET") {
+      init.headers["Content-Type"] = "application/json";
+      init.headers["X-CSRFToken"] = meta ? meta.content : "";
+      init.body = JSON.stringify(body || {});
+    }
+    return fetch(url, init).then(function (response) {
       return response.json().then(function (data) { return data && typeof data === "object" ? data : failed; },
         function () { return failed; });
     }, function () { return failed; });
   }
+
+  function postJSON(url, body) { return requestJSON("POST", url, body); }
+
+  function getJSON(url) { return requestJSON("GET", url); }
 
   function setConnection(text, withLink) {
     ui.connection.textContent = text || "";
@@ -201,6 +233,7 @@
         return;
       }
       applyHello(res);
+      loadPendingOffers(); // events missed while disconnected: the list is read again
       if (state.filter !== "open") loadFilter(state.filter);
       var reopened = state.openId ? loadConversation(state.lastSeq || null) : Promise.resolve();
       reopened.then(flushOutbox);
@@ -232,12 +265,16 @@
   socket.on("presence", function (payload) {
     if (payload && payload.seller) upsertSeller(payload.seller);
   });
+  socket.on("offer_pending", onOfferPending);
+  socket.on("offer_decided", onOfferDecided);
 
   function applyHello(res) {
     ME.name = res.seller.name;
     if (res.seller.role && res.seller.role !== ME.role) {
       ME.role = res.seller.role; // promoted or demoted since the page was served: refund controls follow
       if (state.context) renderContext(state.context);
+      var current = state.conversations.get(state.openId);
+      if (current) renderHead(current);
     }
     state.sellers = new Map();
     res.sellers.forEach(function (seller) { state.sellers.set(seller.id, seller); });
@@ -493,6 +530,8 @@
     var manage = mayManage(conversation);
     ui.claim.hidden = !(!conversation.assignee || conversation.status === "resolved");
     ui.resolve.hidden = conversation.status === "resolved" || !manage;
+    offerUi.toggle.hidden = !manage; // the server checks it too
+    if (!manage) closeOfferForm(false);
     renderTransferOptions(conversation);
     ui.transferGroup.hidden = !manage || ui.transferSelect.options.length < 2;
   }
@@ -539,6 +578,8 @@
     hideSuggestions();
     state.context = null;
     state.refundDrafts = {};
+    resetOfferForm();
+    showOutcome("", null);
     ui.placeholder.hidden = true;
     ui.pane.hidden = false;
     ui.search.hidden = false;
@@ -586,10 +627,13 @@
   var RENDER_OPTIONS = {
     viewer: "seller",
     locale: LOCALE,
+    seller: true, // offer cards show the offer's status, never "Apply"
     // The bot's cards, checkout and order cards: labels and order statuses in this seller's language.
     strings: ["view", "you", "products", "option", "sold_out", "checkout_title", "subtotal", "discount", "shipping",
       "total", "refunded", "view_order", "order_title", "order_confirmed", "order_refund_event", "order_pending",
-      "order_paid", "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded"
+      "order_paid", "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded",
+      "discount_named", "offer_title", "apply", "applying", "applied", "code", "until", "min_order", "offer_active",
+      "offer_pending", "offer_declined", "offer_withdrawn"
     ].reduce(function (strings, key) {
       strings[key] = S[key];
       return strings;
@@ -1033,6 +1077,10 @@
     var total = $("ctx-cart-total");
     total.hidden = !cart.lines || !cart.lines.length;
     total.querySelector("dd").textContent = cart.subtotal_text || "";
+    renderCartDiscount(cart);
+    listOrEmpty("ctx-offers", context.offers, S.no_offers, function (offer) {
+      return contextOffer(offer, cart.offer);
+    });
     var focused = document.activeElement && document.activeElement.id;
     listOrEmpty("ctx-orders", context.orders, S.no_orders, orderItem);
     var again = focused && $(focused);
@@ -1155,6 +1203,344 @@
     button.addEventListener("click", function () { openConversation(conversation.id); });
     item.appendChild(button);
     return item;
+  }
+
+  // --- Discounts: the cart's discount and the shopper's offers in the context panel ----------------------
+
+  function renderCartDiscount(cart) {
+    var box = $("ctx-discount");
+    var applied = cart.offer;
+    box.hidden = !applied;
+    if (!applied) return;
+    box.classList.toggle("ctx-discount--problem", !!applied.problem);
+    $("ctx-discount-label").textContent = fill(S.discount_named, { label: applied.label });
+    var amount = applied.problem ? S.not_applied : "−" + String(cart.discount_text || "").replace(/^[-−]/, "");
+    $("ctx-discount-amount").textContent = amount;
+    var problem = $("ctx-discount-problem");
+    problem.textContent = applied.problem || "";
+    problem.hidden = !applied.problem;
+    $("ctx-cart-grand").textContent = cart.total_text || "";
+  }
+
+  function offerStatusKey(offer, applied) {
+    if (applied && applied.id === offer.id) return "in_cart";
+    if (offer.used) return "used";
+    if (offer.status === "active" && offer.expires_at && new Date(offer.expires_at).getTime() < Date.now()) {
+      return "expired";
+    }
+    return String(offer.status || "").replace(/[^a-z_]/g, "");
+  }
+
+  // "10% off Teak Table  [Active]" / "Code OFFER-7KQ2XM2A · until Sunday 23 November, 18:00".
+  function contextOffer(offer, applied) {
+    var item = el("li", "ctx-offer");
+    var line = el("div", "ctx-line");
+    line.appendChild(el("span", "ctx-offer__label", offer.label || offer.code));
+    var key = offerStatusKey(offer, applied);
+    line.appendChild(el("span", "ctx-offer__status ctx-offer__status--" + key, S["offer_" + key] || offer.status));
+    item.appendChild(line);
+    var details = [fill(S.offer_code, { code: offer.code })];
+    if (offer.until) details.push(offer.until);
+    if (offer.min_subtotal_text) details.push(fill(S.min_order, { amount: offer.min_subtotal_text }));
+    item.appendChild(el("p", "muted ctx-offer__details", details.join(" · ")));
+    return item;
+  }
+
+  // --- Discounts: the offer form -------------------------------------------------------------------------
+
+  // Server field -> [input, its error]; product_id and collection_id are chosen in the "Applies to" list.
+  var OFFER_FIELDS = {
+    kind: ["offer-kind-percent", "offer-kind-error"],
+    value: ["offer-value", "offer-value-error"],
+    scope: ["offer-scope", "offer-scope-error"],
+    product_id: ["offer-scope", "offer-scope-error"],
+    collection_id: ["offer-scope", "offer-scope-error"],
+    min_subtotal: ["offer-min", "offer-min-error"],
+    expires_in_hours: ["offer-hours", "offer-hours-error"],
+    note: ["offer-note-text", "offer-note-error"]
+  };
+  var offerOptions = { amount_example: "20.00", default_expiry_hours: 48 };
+
+  function offerKind() {
+    var checked = offerUi.form.querySelector('input[name="offer-kind"]:checked');
+    return checked ? checked.value : "percent";
+  }
+
+  function showKind() {
+    var percent = offerKind() === "percent";
+    offerUi.valueLabel.textContent = percent ? S.percent_off : S.amount_off;
+    offerUi.valueHint.textContent = percent ? S.percent_hint
+      : fill(S.amount_hint, { example: offerOptions.amount_example });
+  }
+
+  function showOfferErrors(fields, message) {
+    var places = {}; // error element id -> [input id, text]: the first message for each place
+    Object.keys(OFFER_FIELDS).forEach(function (name) {
+      var ids = OFFER_FIELDS[name];
+      if (!places[ids[1]] || !places[ids[1]][1]) places[ids[1]] = [ids[0], fields[name] || ""];
+    });
+    var first = null;
+    Object.keys(places).forEach(function (errorId) {
+      var input = $(places[errorId][0]);
+      var text = places[errorId][1];
+      var hint = input.dataset.describedby || "";
+      showError($(errorId), text);
+      if (text) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", (hint + " " + errorId).trim());
+        first = first || input;
+      } else {
+        input.removeAttribute("aria-invalid");
+        if (hint) input.setAttribute("aria-describedby", hint);
+        else input.removeAttribute("aria-describedby");
+      }
+    });
+    showError(offerUi.error, message);
+    if (first) first.focus();
+  }
+
+  function scopeOptions(products, collections) {
+    var chosen = offerUi.scope.value;
+    var options = [new Option(S.whole_cart, "order")];
+    var group;
+    if (products.length) {
+      group = document.createElement("optgroup");
+      group.label = S.products;
+      products.forEach(function (product) {
+        var text = fill(product.in_cart ? S.in_cart : S.viewing, { title: product.title });
+        group.appendChild(new Option(text, "product:" + product.id));
+      });
+      options.push(group);
+    }
+    if (collections.length) {
+      group = document.createElement("optgroup");
+      group.label = S.collections;
+      collections.forEach(function (collection) {
+        group.appendChild(new Option(fill(S.collection_choice, { title: collection.title }),
+          "collection:" + collection.id));
+      });
+      options.push(group);
+    }
+    offerUi.scope.replaceChildren.apply(offerUi.scope, options);
+    offerUi.scope.value = chosen;
+    if (offerUi.scope.value !== chosen) offerUi.scope.value = "order";
+  }
+
+  // Everything back to a new offer (another conversation was opened, or the offer was sent).
+  function resetOfferForm() {
+    offerUi.form.reset();
+    offerUi.scope.replaceChildren(new Option(S.whole_cart, "order"));
+    showOfferErrors({}, "");
+    showKind();
+    closeOfferForm(false);
+  }
+
+  // The form's choices depend on the conversation (the shopper's cart and page) and on the owner's settings:
+  // read each time the form opens.
+  function openOfferForm() {
+    var id = state.openId;
+    if (!id || offerUi.toggle.getAttribute("aria-disabled") === "true") return;
+    showError(ui.paneError, "");
+    offerUi.toggle.setAttribute("aria-disabled", "true");
+    getJSON("/seller/conversations/" + id + "/offers/new").then(function (res) {
+      offerUi.toggle.removeAttribute("aria-disabled");
+      if (id !== state.openId) return;
+      if (!res.ok) {
+        showError(ui.paneError, res.error.message);
+        return;
+      }
+      offerOptions = res;
+      offerUi.cap.textContent = res.cap_text;
+      offerUi.hoursHint.textContent = fill(S.hours_hint, { hours: res.default_expiry_hours });
+      scopeOptions(res.products || [], res.collections || []);
+      showKind();
+      offerUi.panel.hidden = false;
+      offerUi.toggle.setAttribute("aria-expanded", "true");
+      var kind = offerUi.form.querySelector('input[name="offer-kind"]:checked');
+      (kind || offerUi.value).focus();
+    });
+  }
+
+  function closeOfferForm(focusToggle) {
+    if (offerUi.panel.hidden) return;
+    offerUi.panel.hidden = true;
+    offerUi.toggle.setAttribute("aria-expanded", "false");
+    if (focusToggle && !offerUi.toggle.hidden) offerUi.toggle.focus();
+  }
+
+  // The note under the conversation's head after an offer: sent, or waiting for a manager.
+  function showOutcome(text, offerId) {
+    offerUi.outcome.textContent = text || "";
+    state.outcomeOfferId = offerId;
+  }
+
+  function sendOffer() {
+    var id = state.openId;
+    if (!id || offerUi.submit.getAttribute("aria-disabled") === "true") return;
+    var target = offerUi.scope.value.split(":");
+    var body = {
+      kind: offerKind(),
+      value: offerUi.value.value.trim(),
+      scope: target[0],
+      min_subtotal: offerUi.min.value.trim(),
+      expires_in_hours: offerUi.hours.value.trim(),
+      note: offerUi.note.value.trim()
+    };
+    if (target[0] === "product") body.product_id = target[1];
+    if (target[0] === "collection") body.collection_id = target[1];
+    showOfferErrors({}, "");
+    offerUi.submit.setAttribute("aria-disabled", "true");
+    postJSON("/seller/conversations/" + id + "/offers", body).then(function (res) {
+      offerUi.submit.removeAttribute("aria-disabled");
+      if (id !== state.openId) return;
+      if (!res.ok) {
+        showOfferErrors(res.error.fields || {}, res.error.message);
+        if (!res.error.fields) offerUi.error.focus();
+        return;
+      }
+      resetOfferForm();
+      offerUi.toggle.focus();
+      showOutcome(res.message, res.pending ? res.offer.id : null);
+    });
+  }
+
+  offerUi.error.tabIndex = -1;
+  offerUi.toggle.addEventListener("click", function () {
+    if (offerUi.toggle.getAttribute("aria-expanded") === "true") closeOfferForm(true);
+    else openOfferForm();
+  });
+  offerUi.cancel.addEventListener("click", function () { closeOfferForm(true); });
+  offerUi.panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeOfferForm(true);
+    }
+  });
+  offerUi.form.addEventListener("change", function (event) {
+    if (event.target.name === "offer-kind") showKind();
+  });
+  offerUi.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    sendOffer();
+  });
+
+  // --- Discounts: managers approve or decline offers above a seller's cap --------------------------------
+
+  function loadPendingOffers() {
+    offerUi.approvals.hidden = ME.role !== "manager";
+    if (ME.role !== "manager") return;
+    getJSON("/seller/offers/pending").then(function (res) {
+      if (!res.ok) {
+        offerUi.approvalsStatus.textContent = res.error.message;
+        return;
+      }
+      state.pendingOffers = new Map();
+      res.offers.forEach(function (offer) { state.pendingOffers.set(offer.id, offer); });
+      renderApprovals();
+    });
+  }
+
+  function onOfferPending(offer) {
+    if (!offer || typeof offer.id !== "number" || ME.role !== "manager") return;
+    state.pendingOffers.set(offer.id, offer);
+    renderApprovals();
+  }
+
+  // Decided here, by another manager, or in another tab: gone from the list; the seller's note is done.
+  function onOfferDecided(payload) {
+    if (!payload) return;
+    if (state.pendingOffers.delete(payload.id)) renderApprovals();
+    if (state.outcomeOfferId === payload.id) showOutcome("", null);
+  }
+
+  function shopperOf(offer) {
+    var conversation = state.conversations.get(offer.conversation_id);
+    return conversation ? conversation.shopper.name : "";
+  }
+
+  function approvalItem(offer) {
+    var item = el("li", "inbox-approval");
+    item.dataset.offerId = offer.id;
+    item.appendChild(el("p", "inbox-approval__label", offer.label));
+    var shopper = shopperOf(offer);
+    var seller = offer.seller ? offer.seller.name : "";
+    var who = shopper ? fill(S.approval_by, { seller: seller, shopper: shopper })
+      : fill(S.approval_by_seller, { seller: seller });
+    item.appendChild(el("p", "muted inbox-approval__who", who));
+    if (offer.note) item.appendChild(el("p", "inbox-approval__note", "“" + offer.note + "”"));
+    var actions = el("div", "inbox-approval__actions");
+    var names = { label: offer.label, shopper: shopper || seller };
+    var approve = el("button", "button button--primary button--small", S.approve);
+    approve.type = "button";
+    approve.dataset.action = "approve";
+    approve.setAttribute("aria-label", fill(S.approve_named, names));
+    approve.addEventListener("click", function () { decide(offer, true); });
+    var decline = el("button", "button--small", S.decline);
+    decline.type = "button";
+    decline.dataset.action = "decline";
+    decline.setAttribute("aria-label", fill(S.decline_named, names));
+    decline.addEventListener("click", function () { decide(offer, false); });
+    var open = el("button", "button--small", S.open_conversation);
+    open.type = "button";
+    open.dataset.action = "open";
+    if (shopper) open.setAttribute("aria-label", fill(S.open_with, { name: shopper }));
+    open.addEventListener("click", function () {
+      if (!offer.conversation_id) return;
+      openConversation(offer.conversation_id);
+      ui.title.focus();
+    });
+    actions.appendChild(approve);
+    actions.appendChild(decline);
+    if (offer.conversation_id) actions.appendChild(open);
+    item.appendChild(actions);
+    var error = el("p", "field-error", state.approvalErrors[offer.id] || "");
+    error.setAttribute("role", "alert");
+    error.hidden = !state.approvalErrors[offer.id];
+    item.appendChild(error);
+    return item;
+  }
+
+  // Redrawn as a whole (a handful of offers); the focused button keeps the focus.
+  function renderApprovals() {
+    var focused = document.activeElement;
+    var keep = focused && offerUi.approvalsList.contains(focused) && focused.closest("[data-offer-id]")
+      ? [focused.closest("[data-offer-id]").dataset.offerId, focused.dataset.action] : null;
+    var offers = Array.from(state.pendingOffers.values()).sort(function (a, b) { return a.id - b.id; });
+    var fragment = document.createDocumentFragment();
+    offers.forEach(function (offer) { fragment.appendChild(approvalItem(offer)); });
+    offerUi.approvalsList.replaceChildren(fragment);
+    offerUi.approvalsEmpty.hidden = offers.length > 0;
+    offerUi.approvalsCount.hidden = offers.length === 0;
+    offerUi.approvalsCount.textContent = fill(S.approvals_count, { n: offers.length });
+    offerUi.approvals.classList.toggle("inbox-approvals--waiting", offers.length > 0);
+    if (keep) {
+      var again = offerUi.approvalsList.querySelector('[data-offer-id="' + Number(keep[0]) + '"] [data-action="' +
+        keep[1] + '"]');
+      if (again) again.focus({ preventScroll: true });
+    }
+  }
+
+  function decide(offer, approve) {
+    var item = offerUi.approvalsList.querySelector('[data-offer-id="' + Number(offer.id) + '"]');
+    if (!item || item.dataset.busy) return;
+    item.dataset.busy = "true";
+    item.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+    delete state.approvalErrors[offer.id];
+    postJSON("/seller/offers/" + offer.id + (approve ? "/approve" : "/decline")).then(function (res) {
+      var gone = res.ok || res.error.code === "already_decided" || res.error.code === "not_found";
+      if (!gone) {
+        state.approvalErrors[offer.id] = res.error.message;
+        renderApprovals();
+        return;
+      }
+      offerUi.approvalsStatus.textContent = res.ok ? res.message : res.error.message;
+      var next = item.nextElementSibling || item.previousElementSibling;
+      var nextId = next ? Number(next.dataset.offerId) : null;
+      state.pendingOffers.delete(offer.id);
+      renderApprovals();
+      var target = nextId && offerUi.approvalsList.querySelector('[data-offer-id="' + nextId + '"] button');
+      (target || offerUi.approvalsTitle).focus();
+    });
   }
 
   // --- Product search ------------------------------------------------------------------------------------
