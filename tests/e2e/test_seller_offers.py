@@ -186,7 +186,7 @@ def test_above_the_cap_a_manager_approves_and_the_shopper_gets_the_card(
 
 
 def test_a_manager_declines_from_the_list_after_opening_the_conversation(
-    page: Page, new_page, logins, console_errors
+    page: Page, new_page, logins, check_a11y, console_errors
 ) -> None:
     shopper, hello = shopper_says_hello(new_page)
     seller = sign_in(new_page(), logins["seller"])
@@ -197,6 +197,7 @@ def test_a_manager_declines_from_the_list_after_opening_the_conversation(
     approvals = manager.get_by_role("region", name="Discounts to approve")
     request = approvals.get_by_role("listitem").filter(has_text="15% off your order").filter(has_text="Sami")
     expect(request).to_be_visible()
+    check_a11y("the manager's inbox with an offer to approve")
     request.get_by_role("button", name=re.compile(r"^Open the conversation")).click()
     expect(seller_log(manager).get_by_role("listitem").filter(has_text=hello)).to_be_visible()
     expect(manager.get_by_role("heading", level=2, name=re.compile(r"^Visitor \d+$"))).to_be_focused()
