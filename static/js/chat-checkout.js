@@ -6,6 +6,8 @@
 // Flow: details → POST /details → Stripe.js confirmCardSetup(setup secret) → POST /pay with the payment
 // method → "processing" (wait for the order message) | "requires_action" (confirmCardPayment, then /sync) |
 // card_declined (new setup secret, another card) | quote_changed / out_of_stock (new total, Pay again).
+// A discount applied or removed meanwhile (here, in another tab, by a cart change) comes as `cartChanged()`: the
+// checkout is fetched again, so the card's discount line, its total and the Pay button follow.
 // Everything people read comes from the template (strings and <template>) or from the server.
 (function () {
   "use strict";
@@ -87,12 +89,14 @@
   }
 
   // options: {strings, template (<template>), focusAfter() (where focus goes once paid),
-  //           onForm(shown) (a payment form appeared or went away), redraw(host, checkout) (new amounts)}
+  //           onForm(shown) (a payment form appeared or went away), redraw(host, checkout) (new amounts),
+  //           discountBox() (optional: the "Have a discount code?" box, placed under the card's totals)}
   function create(options) {
     var S = options.strings || {};
     var active = null; // the checkout whose form is shown (one at a time)
     var candidate = null; // the newest checkout message seen, activated once the current batch is drawn
     var focusToken = null; // a checkout this tab just asked for: its form takes the focus when ready
+    var cartTimer = null; // several notices of one change (the ack, `cart_updated`) make one fetch
 
     function post(a, path, body) {
       return requestJSON("POST", BASE + "/checkout/" + encodeURIComponent(a.token) + path, body || {},
@@ -107,12 +111,24 @@
       if (options.onForm) options.onForm(shown);
     }
 
-    // The card above the form shows what Pay charges: drawn again when the total or the items changed since
-    // the message was posted (cart edited, shipping to another country, a price or stock change).
+    // What the card shows of a checkout: when any of it changes, the card is drawn again.
+    function drawnOf(c) {
+      return { total: c.total, item_count: c.item_count, discount_label: c.discount_label || "",
+        discount_problem: c.discount_problem || "" };
+    }
+
+    // The card above the form shows what Pay charges: drawn again when the total, the items or the discount
+    // changed since the message was posted (cart edited, shipping to another country, a price or stock change, a
+    // discount applied, removed or no longer applying).
     function syncCard(a) {
       var c = a.checkout;
-      if (!c || !options.redraw || (c.total === a.drawn.total && c.item_count === a.drawn.item_count)) return;
-      a.drawn = { total: c.total, item_count: c.item_count };
+      if (!c || !options.redraw) return;
+      var now = drawnOf(c);
+      var same = Object.keys(now).every(function (key) {
+        return a.drawn[key] === undefined || a.drawn[key] === now[key];
+      });
+      if (same) return;
+      a.drawn = now;
       options.redraw(a.host, c);
     }
 
@@ -148,6 +164,14 @@
         event.preventDefault();
         pay(a);
       });
+      if (options.discountBox) {
+        a.ui.discount = options.discountBox();
+        node.insertBefore(a.ui.discount, a.ui.details);
+      }
+    }
+
+    function showDiscount(a, shown) {
+      if (a.ui.discount) a.ui.discount.hidden = !shown;
     }
 
     function setStatus(a, text) {
@@ -423,6 +447,7 @@
       a.busy = true;
       a.ui.card.hidden = true;
       a.ui.edit.hidden = true;
+      showDiscount(a, false); // the amount is charged: too late for a code
       setCardError(a, "");
       setStatus(a, S.pay_processing);
       if (hadFocus) a.ui.status.focus(); // the order card takes it over when it comes (finish)
@@ -470,6 +495,7 @@
         a.card = null;
       }
       a.ui.details.hidden = a.ui.summary.hidden = a.ui.card.hidden = true;
+      showDiscount(a, false);
       setStatus(a, note);
       if (!note && a.node.parentNode) a.node.remove();
       formShown(false);
@@ -500,6 +526,7 @@
           a.processing = a.busy = false;
           clearInterval(a.poll);
           a.ui.edit.hidden = false;
+          showDiscount(a, true);
           setCardError(a, S.pay_failed);
           if (a.card) mountCard(a);
         }
@@ -544,7 +571,7 @@
         });
     }
 
-    // drawn: {total, item_count} of the card as the message drew it.
+    // drawn: what the card shows of the checkout as the message drew it (drawnOf).
     function activate(token, seq, host, drawn) {
       if (active && active.token === token && !active.closed) {
         // The same checkout posted again (the shopper or a seller pressed it again): the form moves under the
@@ -588,7 +615,7 @@
       if (message.type === "checkout" && data.checkout && data.checkout.token) {
         if (active && message.seq <= active.seq) return; // an older checkout: just its card
         if (candidate && message.seq <= candidate.seq) return;
-        var drawn = { total: data.checkout.total, item_count: data.checkout.item_count };
+        var drawn = drawnOf(data.checkout);
         candidate = { token: data.checkout.token, seq: message.seq, host: item, drawn: drawn };
         setTimeout(function () {
           var chosen = candidate;
@@ -630,7 +657,37 @@
       formShown(false);
     }
 
-    return { onMessage: onMessage, expect: expect, reset: reset };
+    // The cart's discount changed: the open checkout is fetched again (new amounts on the card and on Pay). A
+    // payment under way answers for itself (its amount is fixed when it starts).
+    function cartChanged() {
+      clearTimeout(cartTimer);
+      cartTimer = setTimeout(function () {
+        cartTimer = null;
+        if (active && !active.closed && active.checkout && !active.busy && !active.processing) amounts(active);
+      }, 150);
+    }
+
+    // Only the amounts: what the shopper is typing in the details form stays as it is.
+    function amounts(a) {
+      requestJSON("GET", BASE + "/checkout/" + encodeURIComponent(a.token), undefined, S.unreachable)
+        .then(function (res) {
+          if (!current(a) || a.busy || a.processing) return;
+          if (!res.ok) {
+            if (res.error.code === "not_found") close(a, "");
+            return;
+          }
+          if (!res.checkout || res.checkout.status !== "open") {
+            apply(a, res, false);
+            return;
+          }
+          a.checkout = res.checkout;
+          if (res.payment) usePayment(a, res.payment);
+          syncCard(a);
+          updatePayButton(a);
+        });
+    }
+
+    return { onMessage: onMessage, expect: expect, reset: reset, cartChanged: cartChanged };
   }
 
   window.ChatCheckout = { create: create, request: requestJSON };

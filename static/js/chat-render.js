@@ -377,11 +377,15 @@
     return list;
   }
 
-  // The amounts of a checkout or an order: subtotal, discount (when there is one), shipping, total.
+  // The amounts of a checkout or an order: subtotal, discount (when there is one, named by its label or its
+  // code: "Discount (10% off Teak table)"), shipping, total.
   function amountRows(data, options, discount) {
     var rows = [[str(options, "subtotal", "Subtotal"), data.subtotal_text || ""]];
     if (data.discount_text && nonZero(discount, data.discount_text)) {
-      rows.push([str(options, "discount", "Discount"), negative(data.discount_text)]);
+      var named = data.discount_label || data.discount_code;
+      var label = named ? fill(str(options, "discount_named", "Discount ({label})"), { label: named })
+        : str(options, "discount", "Discount");
+      rows.push([label, negative(data.discount_text), "chat-totals__row--discount"]);
     }
     if (data.shipping_text) rows.push([str(options, "shipping", "Shipping"), data.shipping_text]);
     rows.push([str(options, "total", "Total"), data.total_text || "", "chat-totals__row--total"]);
@@ -397,6 +401,10 @@
     card.appendChild(el("p", "chat-checkout__title", str(options, "checkout_title", "Order summary")));
     card.appendChild(renderLines(checkout.lines));
     card.appendChild(renderTotals(amountRows(checkout, options, checkout.discount)));
+    // The applied discount gives nothing on this cart any more (below its minimum, product removed): why.
+    if (checkout.discount_problem) {
+      card.appendChild(el("p", "chat-checkout__problem", checkout.discount_problem));
+    }
     return card;
   }
 
@@ -434,6 +442,84 @@
     return card;
   }
 
+  // An offer card's button for the shopper: "Apply", or "Applied" once this offer is the cart's discount. It
+  // stays focusable when applied (aria-disabled: a disabled button would drop the keyboard focus).
+  function setOfferApplied(card, applied, options) {
+    var button = card.querySelector(".chat-offer__apply");
+    if (!button) return;
+    var label = card.dataset.offerLabel || "";
+    var text = applied ? str(options, "applied", "Applied") : str(options, "apply", "Apply");
+    button.textContent = text;
+    button.setAttribute("aria-label", label ? text + " " + label : text);
+    button.setAttribute("aria-disabled", applied ? "true" : "false");
+    button.classList.toggle("is-applied", !!applied);
+    card.classList.toggle("chat-offer--applied", !!applied);
+  }
+
+  // A discount offered to the shopper (data.offer, shop.discounts.offer_data): the note as its heading ("Welcome!
+  // 5% off your first order"), the label, until when, the minimum order and the code. The shopper's widget
+  // (options.applyOffer(id, done(ok, text)), options.appliedOffer() -> the cart's offer id) adds "Apply";
+  // the inbox (options.seller) shows the offer's status instead. Amounts never leave the server: Apply sends
+  // only the offer's id.
+  function renderOffer(message, options) {
+    options = options || {};
+    var offer = (message.data && message.data.offer) || {};
+    var card = el("div", "chat-offer");
+    if (offer.id !== undefined && offer.id !== null) card.dataset.offerId = String(offer.id);
+    card.dataset.offerLabel = offer.label || "";
+    card.appendChild(el("p", "chat-offer__title", offer.note || str(options, "offer_title", "A discount for you")));
+    if (offer.label) card.appendChild(el("p", "chat-offer__label", offer.label));
+    if (offer.until) {
+      var until = fill(str(options, "until", "Valid {until}"), { until: offer.until });
+      card.appendChild(el("p", "chat-offer__until", until));
+    }
+    if (offer.min_subtotal_text) {
+      card.appendChild(el("p", "chat-offer__min",
+        fill(str(options, "min_order", "Minimum order: {amount}"), { amount: offer.min_subtotal_text })));
+    }
+    if (offer.code) {
+      var code = el("p", "chat-offer__code", str(options, "code", "Code:") + " ");
+      code.appendChild(el("code", null, offer.code));
+      card.appendChild(code);
+    }
+    if (options.seller) {
+      var status = String(offer.status || "").replace(/[^a-z_]/g, "");
+      if (status) {
+        card.appendChild(el("p", "chat-offer__status chat-offer__status--" + status,
+          str(options, "offer_" + status, status)));
+      }
+      return card;
+    }
+    if (typeof options.applyOffer !== "function" || card.dataset.offerId === undefined || offer.status !== "active") {
+      return card;
+    }
+    var button = el("button", "chat-offer__apply");
+    button.type = "button";
+    var outcome = el("p", "chat-offer__outcome");
+    outcome.setAttribute("aria-live", "polite");
+    var error = el("p", "chat-offer__error");
+    error.setAttribute("role", "alert");
+    card.appendChild(button);
+    card.appendChild(outcome);
+    card.appendChild(error);
+    function isApplied() {
+      return typeof options.appliedOffer === "function" && String(options.appliedOffer()) === card.dataset.offerId;
+    }
+    setOfferApplied(card, isApplied(), options);
+    button.addEventListener("click", function () {
+      if (button.getAttribute("aria-disabled") === "true") return;
+      button.setAttribute("aria-disabled", "true");
+      error.textContent = "";
+      outcome.textContent = str(options, "applying", "Applying…");
+      options.applyOffer(offer.id, function (ok, text) {
+        outcome.textContent = ok ? text || "" : "";
+        error.textContent = ok ? "" : text || "";
+        setOfferApplied(card, ok || isApplied(), options);
+      });
+    });
+    return card;
+  }
+
   var RENDERERS = {
     text: renderText,
     product_card: renderProductCard,
@@ -442,7 +528,8 @@
     form_response: renderFormResponse,
     system: renderSystem,
     checkout: renderCheckout,
-    order: renderOrder
+    order: renderOrder,
+    offer: renderOffer
   };
 
   function formatTime(iso, locale) {
@@ -460,7 +547,10 @@
   // strings: {view, you}, for the bot's cards and forms {add_to_cart, adding, option, sold_out, products, send,
   // form_required_note, form_field_required, form_email_invalid, form_sent} and, for checkout and order cards,
   // {checkout_title, subtotal, discount, shipping, total, refunded, view_order, order_title, order_confirmed,
-  // order_refund_event, order_<status>} ("{name}", "{amount}").
+  // order_refund_event, order_<status>, discount_named} ("{name}", "{amount}", "{label}"), and for offer cards
+  // {offer_title, apply, applying, applied, code, until ("{until}"), min_order ("{amount}"), offer_<status>}.
+  // Offer cards: options.seller (the inbox: the status, no button), or in the shopper's widget
+  // applyOffer(offerId, done(ok, text)) and appliedOffer() -> the id of the offer on the cart (or null).
   // mineLabel (optional): shown instead of the sender's name on the viewer's own messages ("You").
   function renderMessage(message, options) {
     options = options || {};
@@ -485,5 +575,15 @@
     return item;
   }
 
-  window.ChatRender = { renderMessage: renderMessage, linkify: linkify, formatTime: formatTime, RENDERERS: RENDERERS };
+  // The cart's discount changed (applied here or in another tab, removed, replaced): every offer card in
+  // `container` says whether it is the one applied now.
+  function updateOffers(container, appliedId, options) {
+    container.querySelectorAll(".chat-offer[data-offer-id]").forEach(function (card) {
+      setOfferApplied(card, appliedId !== null && appliedId !== undefined && String(appliedId) === card.dataset.offerId,
+        options || {});
+    });
+  }
+
+  window.ChatRender = { renderMessage: renderMessage, linkify: linkify, formatTime: formatTime, RENDERERS: RENDERERS,
+    updateOffers: updateOffers };
 })();

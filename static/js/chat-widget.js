@@ -14,6 +14,11 @@
 // in here (`form_submit`). While the bot has the conversation (status "bot") the header says "Assistant".
 // With `data-chat-autoconnect` on <body> (the owner turned proactive messages on), the widget connects on
 // every page, so the bot's greeting shows in the unread badge before the shopper ever opened the chat.
+//
+// Discounts: an offer card's "Apply" sends `apply_discount` {offer_id}; "Have a discount code?" (in the actions
+// bar, and under the checkout card's totals while paying) sends `apply_discount` {code}; "Remove" sends
+// `remove_discount`. The cart's discount (`state.cart`, from /cart.json, the acks and `cart_updated`) says which
+// offer card shows "Applied", and an open checkout fetches its amounts again when it changes.
 (function () {
   "use strict";
 
@@ -63,7 +68,9 @@
     checkout: q("checkout"),
     orders: q("orders"),
     actionsError: q("actions-error"),
-    checkoutTemplate: q("checkout-template")
+    checkoutTemplate: q("checkout-template"),
+    discountBar: q("discount-bar"),
+    discountTemplate: q("discount-template")
   };
 
   // --- Storage (localStorage may be unavailable: private modes, full quota) ------------------------------
@@ -131,6 +138,7 @@
     typingIdle: null,
     typingHide: null,
     announced: 0,
+    cart: null, // the cart's discount: {offer: {id, code, label, problem} | null, ...} (CartSummary)
     sound: storage.get("sound", true) !== false
   };
   var pending = {}; // client_id -> <li> of a message still in the outbox
@@ -223,7 +231,8 @@
   var CARD_STRINGS = ["view", "you", "add_to_cart", "adding", "option", "sold_out", "products", "send",
     "form_required_note", "form_field_required", "form_email_invalid", "form_sent", "checkout_title", "subtotal",
     "discount", "shipping", "total", "refunded", "view_order", "order_title", "order_confirmed", "order_refund_event",
-    "order_pending", "order_paid", "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded"];
+    "order_pending", "order_paid", "order_fulfilled", "order_cancelled", "order_refunded", "order_partially_refunded",
+    "discount_named", "offer_title", "apply", "applying", "applied", "code", "until", "min_order"];
 
   function renderOptions() {
     var strings = {};
@@ -236,6 +245,8 @@
       addToCart: addToCart,
       submitForm: submitForm,
       formAnswer: function (seq) { return state.answers[seq] || null; },
+      applyOffer: applyOffer,
+      appliedOffer: appliedOfferId,
       systemTexts: {
         claimed: S.system_claimed,
         transferred: S.system_transferred,
@@ -426,6 +437,10 @@
     var added = (messages || []).filter(addMessage);
     if (!added.length) return;
     var news = added.filter(fromOthers);
+    // An order confirmed: the cart became the order (and its discount was used): the cart as it is now.
+    if (live && added.some(function (m) { return m.type === "order" && m.data && m.data.event === "confirmed"; })) {
+      loadCart();
+    }
     if (live && news.length) {
       if (news.some(function (m) { return m.sender && m.sender.kind === "seller"; })) setTyping(false);
       chime(news[news.length - 1]);
@@ -718,6 +733,7 @@
     socket.on("presence", function (data) {
       if (data && typeof data.sellers_online === "boolean") setPresence(data.sellers_online);
     });
+    socket.on("cart_updated", function (cart) { cartChanged(cart, true); });
   }
 
   function onConnect() {
@@ -796,6 +812,7 @@
       state.ready = true;
       markRead();
       flush();
+      loadCart(); // a change while disconnected (or on another page) is not missed
     });
   }
 
@@ -869,8 +886,10 @@
           var links = ui.list.querySelectorAll(".chat-order__view");
           (links[links.length - 1] || ui.input).focus();
         },
-        // While paying, the checkout asks for the email: the "replies by email" form would be a second one.
+        // While paying, the checkout asks for the email: the "replies by email" form would be a second one. The
+        // discount box moves under the checkout's totals too.
         onForm: function (shown) { root.classList.toggle("is-paying", shown); },
+        discountBox: function () { return discountBox("chat-discount-pay"); },
         // The cart changed before paying: the card shows the new lines and amounts (what Pay now charges).
         redraw: function (host, current) {
           var card = host.querySelector(".chat-checkout");
@@ -954,6 +973,156 @@
       receive([ack.message], false);
     });
   }
+
+  // --- Discounts (docs/chat-protocol.md, "Discounts") ------------------------------------------------------
+
+  var discountBoxes = []; // every box drawn (the actions bar's, the checkout's): each shows the cart's discount
+
+  function appliedOfferId() {
+    return state.cart && state.cart.offer ? state.cart.offer.id : null;
+  }
+
+  // The cart's discount as the server says it now (an ack, `cart_updated`, /cart.json). fresh: it may have just
+  // changed, so an open checkout fetches its amounts again.
+  function cartChanged(cart, fresh) {
+    if (!cart || typeof cart !== "object") return;
+    state.cart = cart;
+    if (typeof cart.item_count === "number") setCartCount(cart.item_count);
+    ChatRender.updateOffers(ui.list, appliedOfferId(), renderOptions());
+    discountBoxes = discountBoxes.filter(function (box) { return box.node.isConnected; });
+    discountBoxes.forEach(updateDiscountBox);
+    if (fresh && checkoutFlow()) checkout.cartChanged();
+  }
+
+  // /cart.json carries the applied offer too (not the chat's own CartSummary, but the same `offer`).
+  function loadCart() {
+    window.fetch("/cart.json", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (cart) {
+        if (cart) cartChanged({ item_count: cart.item_count, offer: cart.offer || null }, false);
+      }, noop);
+  }
+
+  // done(ok, text): the outcome, shown by the card (a short confirmation, or the server's reason).
+  function discountCall(event, payload, done) {
+    call(event, payload, SEND_TIMEOUT, function (err, ack) {
+      if (err || !ack) {
+        done(false, S.unreachable, null);
+        if (err) start();
+        return;
+      }
+      if (!ack.ok) {
+        done(false, errorOf(ack).message, errorOf(ack));
+        return;
+      }
+      cartChanged(ack.cart, true);
+      done(true, ack.message, null);
+    });
+  }
+
+  function applyOffer(offerId, done) {
+    discountCall("apply_discount", { offer_id: offerId }, function (ok, text) {
+      done(ok, ok ? S.discount_applied : text);
+    });
+  }
+
+  // A box: the applied discount and "Remove", why it no longer applies (showProblem), and "Have a discount code?".
+  function discountBox(prefix, showProblem) {
+    var node = ui.discountTemplate.content.firstElementChild.cloneNode(true);
+    function part(name) { return node.querySelector("[data-discount-" + name + "]"); }
+    var box = {
+      node: node,
+      applied: part("applied"),
+      current: part("current"),
+      remove: part("remove"),
+      problem: part("problem"),
+      toggle: part("toggle"),
+      form: part("form"),
+      input: part("input"),
+      submit: part("submit"),
+      error: part("error"),
+      status: part("status"),
+      showProblem: !!showProblem
+    };
+    box.form.id = prefix + "-form";
+    box.input.id = prefix + "-code";
+    box.error.id = prefix + "-error";
+    part("label").htmlFor = box.input.id;
+    box.input.setAttribute("aria-describedby", box.error.id);
+    box.toggle.setAttribute("aria-controls", box.form.id);
+
+    function setError(text) {
+      box.error.textContent = text || "";
+      if (text) box.input.setAttribute("aria-invalid", "true");
+      else box.input.removeAttribute("aria-invalid");
+    }
+
+    function busy(button, on) {
+      if (on) button.setAttribute("aria-disabled", "true");
+      else button.removeAttribute("aria-disabled");
+    }
+
+    box.toggle.addEventListener("click", function () {
+      var open = box.form.hidden;
+      box.form.hidden = !open;
+      box.toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) box.input.focus();
+    });
+    box.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (box.submit.getAttribute("aria-disabled") === "true") return;
+      var code = box.input.value.trim();
+      box.status.textContent = "";
+      if (!code) {
+        setError(S.discount_code_missing);
+        box.input.focus();
+        return;
+      }
+      setError("");
+      busy(box.submit, true);
+      discountCall("apply_discount", { code: code }, function (ok, text) {
+        busy(box.submit, false);
+        if (!ok) {
+          setError(text);
+          box.input.focus();
+          return;
+        }
+        var hadFocus = box.form.contains(document.activeElement);
+        box.input.value = "";
+        box.form.hidden = true;
+        box.toggle.setAttribute("aria-expanded", "false");
+        box.status.textContent = text || S.discount_applied;
+        if (hadFocus) box.toggle.focus();
+      });
+    });
+    box.remove.addEventListener("click", function () {
+      if (box.remove.getAttribute("aria-disabled") === "true") return;
+      busy(box.remove, true);
+      box.status.textContent = "";
+      discountCall("remove_discount", {}, function (ok, text) {
+        busy(box.remove, false);
+        var hadFocus = box.applied.contains(document.activeElement);
+        box.status.textContent = ok ? S.discount_removed : text;
+        if (hadFocus && box.applied.hidden) box.toggle.focus(); // the button went away with the discount
+      });
+    });
+    discountBoxes.push(box);
+    updateDiscountBox(box);
+    return node;
+  }
+
+  function updateDiscountBox(box) {
+    var offer = state.cart && state.cart.offer;
+    box.applied.hidden = !offer;
+    var label = offer ? offer.label || offer.code || "" : "";
+    box.current.textContent = offer ? fill(S.discount_current, { label: label }) : "";
+    if (offer) box.remove.setAttribute("aria-label", fill(S.remove_discount, { label: label }));
+    // Under the checkout the card itself says why the discount no longer applies.
+    box.problem.hidden = !(offer && offer.problem) || !box.showProblem;
+    box.problem.textContent = offer && offer.problem ? offer.problem : "";
+  }
+
+  if (ui.discountBar && ui.discountTemplate) ui.discountBar.appendChild(discountBox("chat-discount-bar", true));
 
   // --- The panel -----------------------------------------------------------------------------------------
 
