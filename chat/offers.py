@@ -26,7 +26,7 @@ from chat.models import Conversation, Seller
 from extensions import db, socketio
 from shop import discounts
 from shop.models import Cart, Customer, Offer
-from shop.signals import cart_changed
+from shop.signals import cart_changed, discount_changed
 
 
 def _system(conversation_id: int, event: str, text: str, **data: Any) -> None:
@@ -240,3 +240,19 @@ def _recheck(customer: Customer, **extra: Any) -> None:
 
         lost(service.current_conversation(customer), message)
     cart_updated(customer)
+
+
+@discount_changed.connect
+def _discount_changed(
+    customer: Customer, result: discounts.ApplyResult | None = None, offer: Offer | None = None, **extra: Any
+) -> None:
+    """A discount applied or removed on the cart page: the note the chat would post; every view follows."""
+    from chat import service
+
+    conversation = service.current_conversation(customer)
+    if result is not None:
+        applied(conversation, result)
+    elif offer is not None:
+        removed(conversation, offer)
+    cart_updated(customer)
+    broadcast.push_context(customer)

@@ -18,7 +18,7 @@ from shop.formatting import money
 from shop.forms import AddToCartForm, RemoveLineForm, UpdateLineForm
 from shop.i18n import LOCALE_COOKIE
 from shop.models import Product, Variant
-from shop.signals import cart_changed
+from shop.signals import discount_changed
 
 bp.add_app_template_filter(money, "money")
 bp.after_app_request(remember_shopper)
@@ -313,7 +313,7 @@ def apply_discount():
         flash(str(error), "error")
     else:
         flash(result.message(), "success")
-        cart_changed.send(customer)  # the shopper's chat (an open checkout) and the sellers' view follow
+        discount_changed.send(customer, result=result)  # the chat says so; an open checkout follows
     return redirect(url_for("shop.view_cart"))
 
 
@@ -325,7 +325,7 @@ def remove_discount():
         offer = discounts.remove(customer)
         if offer is not None:
             flash(_("%(label)s was removed from your cart.", label=discounts.label(offer)), "success")
-            cart_changed.send(customer)
+            discount_changed.send(customer, offer=offer)
     return redirect(url_for("shop.view_cart"))
 
 

@@ -248,3 +248,26 @@ def test_the_code_form_needs_its_csrf_token(app, client, table, make_offer, monk
     # and removing needs it too
     assert client.post("/cart/discount/remove").status_code == 400
     assert client.get("/cart.json").get_json()["offer"]["code"] == "WELCOME10"
+
+
+def test_the_chat_is_told_of_a_code_applied_or_removed_on_the_cart_page(
+    app, client, table, make_offer, shopper_id
+) -> None:
+    """The seller helping in the chat sees what the shopper did on the cart page, as a note."""
+    from chat.models import Message
+    from chat.service import open_conversation
+
+    make_offer()
+    add(client, "teak-table")
+    with app.app_context():
+        conversation_id = open_conversation(db.session.get(Customer, shopper_id(client))).id
+    apply(client, "welcome10")
+    client.post("/cart/discount/remove", follow_redirects=True)
+    with app.app_context():
+        notes = db.session.scalars(
+            db.select(Message).filter_by(conversation_id=conversation_id, type="system").order_by(Message.seq)
+        ).all()
+        assert [(m.data["event"], m.text) for m in notes] == [
+            ("discount_applied", "10% off your order applied: −€6.00."),
+            ("discount_removed", "10% off your order was removed from the cart"),
+        ]
