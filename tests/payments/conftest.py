@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,12 +21,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app import create_app
 from chat.models import Message, Seller
+from config import TestConfig
 from extensions import db
 from payments.models import Checkout
 from shop.customers import read_shopper_token
 from shop.models import Cart, CartLine, Customer, Order, Variant
-from tests.conftest import free_port
+from tests.conftest import _postgres_url, free_port, fresh_schema, service_unavailable
 
 WEBHOOK_SECRET = "whsec_tests"
 _BIN = Path(sys.executable).parent
@@ -368,3 +371,55 @@ class PaidOrder:
     id: int
     intent_id: str
     total: int
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def threaded_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app on a SQLite *file* (in-memory SQLite gives every thread the same connection) or on
+    PostgreSQL, with a connection for every shopper's thread: modules that race real threads use it as
+    their `_app`."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('threads') / 'threads.db'}"
+    else:
+        url = _postgres_url()
+        if not url:
+            service_unavailable("TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
+    options = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 0, "pool_timeout": 60}
+    config = type(
+        "ThreadedTestConfig",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options},
+    )
+    app = create_app(config)
+    fresh_schema(app, request.param)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def at_once() -> Callable[..., list]:
+    """Run each call in its own thread, all released together; their results in the calls' order."""
+
+    def run(calls: list[Callable[[], object]]) -> list:
+        barrier = threading.Barrier(len(calls))
+        results: list = [None] * len(calls)
+        errors: list[BaseException] = []
+
+        def worker(index: int, call: Callable[[], object]) -> None:
+            barrier.wait()
+            try:
+                results[index] = call()
+            except BaseException as error:  # reported by the test, not lost in the thread
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert not errors, errors
+        return results
+
+    return run

@@ -8,8 +8,7 @@ SQLite gives every thread the same connection) and on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -17,15 +16,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from chat.models import Conversation, Seller
-from config import TestConfig
 from extensions import db
 from payments.models import Checkout
 from shop import discounts
 from shop.customers import read_shopper_token
 from shop.models import Customer, Offer, OfferRedemption, Order, OrderLine, utcnow
-from tests.conftest import _postgres_url, fresh_schema, service_unavailable
 from tests.payments.conftest import CARD_3DS, CARD_DECLINED, CARD_OK, Buyer
 
 #: Shoppers racing for one use, for each database.
@@ -33,59 +29,15 @@ CROWD = {"sqlite": 10, "postgresql": 30}
 TWO_POTS_AND_A_VASE = [({"price": 2500}, 2), ({"price": 1200}, 1)]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def _app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app on a SQLite file or on PostgreSQL, with a connection for every shopper's thread."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('discounts') / 'discounts.db'}"
-    else:
-        url = _postgres_url()
-        if not url:
-            service_unavailable("TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
-    options = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 0, "pool_timeout": 60}
-    config = type(
-        "DiscountPaymentTestConfig",
-        (TestConfig,),
-        {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options},
-    )
-    app = create_app(config)
-    fresh_schema(app, request.param)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+@pytest.fixture(scope="module")
+def _app(threaded_app: Flask) -> Flask:
+    """Real threads: the app on a SQLite file or on PostgreSQL (tests/payments/conftest.py)."""
+    return threaded_app
 
 
 @pytest.fixture
 def crowd(stripe_app: Flask) -> int:
     return CROWD[stripe_app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0].split("+")[0]]
-
-
-@pytest.fixture
-def at_once() -> Callable[..., list]:
-    """Run each call in its own thread, all released together; their results in the calls' order."""
-
-    def run(calls: list[Callable[[], object]]) -> list:
-        barrier = threading.Barrier(len(calls))
-        results: list = [None] * len(calls)
-        errors: list[BaseException] = []
-
-        def worker(index: int, call: Callable[[], object]) -> None:
-            barrier.wait()
-            try:
-                results[index] = call()
-            except BaseException as error:  # reported by the test, not lost in the thread
-                errors.append(error)
-
-        threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        assert not errors, errors
-        return results
-
-    return run
 
 
 def _customer(http: FlaskClient) -> Customer:

@@ -6,78 +6,30 @@ connection) and on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app import create_app
-from config import TestConfig
 from extensions import db
 from payments import stripe_gateway as gateway
 from payments.models import Checkout
-from tests.conftest import _postgres_url, fresh_schema, service_unavailable
 from tests.payments.conftest import CARD_3DS, CARD_OK, Buyer
 
 #: (shoppers, units in stock) for each database.
 CROWD = {"sqlite": (20, 5), "postgresql": (50, 10)}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def _app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app on a SQLite file or on PostgreSQL, with a connection for every shopper's thread."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('stock') / 'stock.db'}"
-    else:
-        url = _postgres_url()
-        if not url:
-            service_unavailable("TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
-    options = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 0, "pool_timeout": 60}
-    config = type(
-        "StockTestConfig",
-        (TestConfig,),
-        {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options},
-    )
-    app = create_app(config)
-    fresh_schema(app, request.param)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+@pytest.fixture(scope="module")
+def _app(threaded_app: Flask) -> Flask:
+    """Real threads: the app on a SQLite file or on PostgreSQL (tests/payments/conftest.py)."""
+    return threaded_app
 
 
 @pytest.fixture
 def crowd(stripe_app: Flask) -> tuple[int, int]:
     return CROWD[stripe_app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0].split("+")[0]]
-
-
-@pytest.fixture
-def at_once() -> Callable[..., list]:
-    """Run each call in its own thread, all released together; their results in the calls' order."""
-
-    def run(calls: list[Callable[[], object]]) -> list:
-        barrier = threading.Barrier(len(calls))
-        results: list = [None] * len(calls)
-        errors: list[BaseException] = []
-
-        def worker(index: int, call: Callable[[], object]) -> None:
-            barrier.wait()
-            try:
-                results[index] = call()
-            except BaseException as error:  # reported by the test, not lost in the thread
-                errors.append(error)
-
-        threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        assert not errors, errors
-        return results
-
-    return run
 
 
 def test_the_last_units_go_to_exactly_as_many_shoppers(
