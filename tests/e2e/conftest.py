@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from tests.conftest import free_port
 
@@ -146,6 +147,40 @@ def seller_account(live_server: LiveServer):
         return email, password
 
     return create
+
+
+@pytest.fixture
+def new_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
+    """A page in a browser context of its own (its own cookies: another shopper, another seller), closed
+    after the test: new_page(), or new_page(locale="en-US") with more browser context options."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options) -> Page:
+        context = browser.new_context(base_url=base_url, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def seller_inbox(new_page) -> Callable[..., Page]:
+    """A seller signed in, with the inbox connected: seller_inbox(login) in a page of its own, or
+    seller_inbox(login, page) on the given page; login is seller_account()'s (email, password)."""
+
+    def sign_in(login: tuple[str, str], page: Page | None = None) -> Page:
+        page = page or new_page()
+        page.goto("/seller")
+        page.get_by_label("Email").fill(login[0])
+        page.get_by_label("Password").fill(login[1])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(re.compile(r"/seller/inbox$"))
+        expect(page.locator("#team-list")).to_contain_text("(you)")  # connected, and hello answered
+        return page
+
+    return sign_in
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 #: The live server starts with the bot off (other tests expect sellers to answer): on for each test here.
 pytestmark = pytest.mark.usefixtures("bot_enabled")
@@ -28,31 +28,9 @@ def seller_login(seller_account) -> tuple[str, str]:
 
 
 @pytest.fixture
-def contexts(browser: Browser, base_url: str) -> Iterator[Callable[[], BrowserContext]]:
-    """More browser contexts (another shopper, a seller), closed after the test: contexts()."""
-    made: list[BrowserContext] = []
-
-    def make() -> BrowserContext:
-        context = browser.new_context(base_url=base_url, locale="en-US")
-        made.append(context)
-        return context
-
-    yield make
-    for context in made:
-        context.close()
-
-
-@pytest.fixture
-def inbox(contexts, seller_login) -> Page:
+def inbox(new_page, seller_inbox, seller_login) -> Page:
     """A seller signed in with the inbox open (so the shop has a seller online)."""
-    page = contexts().new_page()
-    page.goto("/seller")
-    page.get_by_label("Email").fill(seller_login[0])
-    page.get_by_label("Password").fill(seller_login[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/seller/inbox$"))
-    expect(page.locator("#team-list")).to_contain_text("(you)")  # connected, and hello answered
-    return page
+    return seller_inbox(seller_login, new_page(locale="en-US"))
 
 
 def open_chat(page: Page) -> Locator:
@@ -261,10 +239,10 @@ def test_panel_with_a_carousel_and_a_form_is_accessible(page: Page, check_a11y, 
 
 
 @pytest.fixture
-def greeting_on(contexts, seller_account) -> Iterator[str]:
+def greeting_on(new_page, seller_account) -> Iterator[str]:
     """A manager turned the product-page greeting on (1 second); off again afterwards."""
     email, password = seller_account("Mona", role="manager")
-    manager = contexts().new_page()
+    manager = new_page(locale="en-US")
     manager.goto("/seller")
     manager.get_by_label("Email").fill(email)
     manager.get_by_label("Password").fill(password)

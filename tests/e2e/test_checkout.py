@@ -6,25 +6,34 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-CARD_OK = "4242424242424242"
-CARD_DECLINED = "4000000000000341"  # declined when charged (localstripe: 402 card_declined)
-CARD_3DS = "4000002500003155"  # the bank asks for 3-D Secure
+from tests.e2e.widget import (
+    CARD_3DS,
+    CARD_DECLINED,
+    CARD_OK,
+    CONFIRMED,
+    ORDER_TIMEOUT,
+    add_to_cart,
+    chat_log,
+    continue_to_payment,
+    details_form,
+    fill_details,
+    message,
+    open_chat,
+    open_conversation,
+    order_confirmed,
+    panel,
+    pay_button,
+    pay_with,
+    payment_form,
+    say,
+    start_checkout,
+)
+
 PRODUCT = "english-lavender"  # 40 in stock: every test of the session buys some
-ADDRESS = {
-    "Email": "ana@example.com",
-    "Full name": "Ana Martin",
-    "Address": "12 rue des Lilas",
-    "City": "Paris",
-    "Postal code": "75011",
-}
-CONFIRMED = re.compile(r"Order (#\d+) is confirmed")
-#: The webhook comes about a second after the charge; the order message follows it.
-ORDER_TIMEOUT = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -32,118 +41,9 @@ def logins(seller_account) -> dict[str, tuple[str, str]]:
     return {"seller": seller_account("Dora"), "manager": seller_account("Marc", role="manager")}
 
 
-@pytest.fixture
-def seller_page(browser: Browser, base_url: str, logins) -> Iterator[Callable[[str], Page]]:
-    """An inbox signed in as "seller" or "manager", in a browser context of its own."""
-    contexts: list[BrowserContext] = []
-
-    def make(role: str) -> Page:
-        context = browser.new_context(base_url=base_url)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/seller")
-        page.get_by_label("Email").fill(logins[role][0])
-        page.get_by_label("Password").fill(logins[role][1])
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(re.compile(r"/seller/inbox$"))
-        expect(page.locator("#team-list")).to_contain_text("(you)")  # connected, and hello answered
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-# --- The shopper's side ------------------------------------------------------------------------------------
-
-
-def panel(page: Page) -> Locator:
-    return page.get_by_role("dialog", name="Chat with us")
-
-
-def chat_log(page: Page) -> Locator:
-    return panel(page).get_by_role("log", name="Messages")
-
-
-def message(page: Page, text: str | re.Pattern[str]) -> Locator:
-    """A message of the conversation (not the lines inside a card) that contains text."""
-    return chat_log(page).locator(".chat-log__list > li").filter(has_text=text)
-
-
-def details_form(page: Page) -> Locator:
-    return panel(page).get_by_role("form", name="Delivery details")
-
-
-def payment_form(page: Page) -> Locator:
-    return panel(page).get_by_role("form", name="Payment")
-
-
-def pay_button(page: Page) -> Locator:
-    return payment_form(page).get_by_role("button", name=re.compile(r"^Pay €\d"))
-
-
-def add_to_cart(page: Page, handle: str = PRODUCT) -> None:
-    page.goto(f"/products/{handle}")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page).to_have_url(re.compile(r"/cart$"))
-
-
-def open_chat(page: Page) -> None:
-    page.get_by_role("button", name="Chat").click()
-    expect(panel(page)).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = panel(page).get_by_role("textbox", name="Message")
-    box.fill(text)
-    box.press("Enter")
-    expect(message(page, text)).to_contain_text("Sent")
-
-
-def start_checkout(page: Page) -> None:
-    panel(page).get_by_role("button", name="Checkout").click()
-    expect(message(page, "Order summary")).to_be_visible()
-    expect(details_form(page)).to_be_visible()
-
-
-def fill_details(page: Page, **overrides: str) -> None:
-    form = details_form(page)
-    for label, value in {**ADDRESS, **overrides}.items():
-        form.get_by_label(label, exact=True).fill(value)
-    form.get_by_label("Country").select_option("FR")
-
-
-def continue_to_payment(page: Page) -> None:
-    details_form(page).get_by_role("button", name="Continue to payment").click()
-    expect(pay_button(page)).to_be_enabled()  # Stripe.js loaded, the card field mounted
-
-
-def fill_card(page: Page, number: str) -> None:
-    """localstripe's card element: plain inputs named by their placeholders."""
-    card = payment_form(page).get_by_role("group", name="Card details")
-    for placeholder, value in (
-        ("number", number), ("exp_month", "12"), ("exp_year", "34"), ("cvc", "123"), ("postal_code", "75011"),
-    ):  # fmt: skip
-        card.get_by_placeholder(placeholder, exact=True).fill(value)
-
-
-def order_confirmed(page: Page) -> str:
-    """Waits for the order card in the conversation; its order name ("#1001")."""
-    card = message(page, CONFIRMED)
-    expect(card).to_be_visible(timeout=ORDER_TIMEOUT)
-    found = CONFIRMED.search(card.inner_text())
-    assert found, card.inner_text()
-    return found.group(1)
-
-
-def pay_with(page: Page, number: str) -> None:
-    fill_card(page, number)
-    pay_button(page).click()
-
-
 def checkout_and_pay(page: Page) -> str:
     """Cart, chat, checkout, details, card: the order name once confirmed."""
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     fill_details(page)
@@ -156,7 +56,7 @@ def checkout_and_pay(page: Page) -> str:
 
 
 def test_pay_in_the_chat_then_open_the_order_status_page(page: Page, check_a11y, console_errors) -> None:
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     card = message(page, "Order summary")
@@ -194,7 +94,7 @@ def test_pay_in_the_chat_then_open_the_order_status_page(page: Page, check_a11y,
 
 
 def test_declined_card_shows_the_reason_then_another_card_pays(page: Page, console_errors) -> None:
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     fill_details(page)
@@ -217,7 +117,7 @@ def test_declined_card_shows_the_reason_then_another_card_pays(page: Page, conso
 
 def test_3d_secure_inside_the_panel_on_a_narrow_screen(page: Page, console_errors) -> None:
     page.set_viewport_size({"width": 375, "height": 667})
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     fill_details(page)
@@ -239,7 +139,7 @@ def test_3d_secure_inside_the_panel_on_a_narrow_screen(page: Page, console_error
 
 
 def test_failed_3d_secure_keeps_the_form_for_another_try(page: Page, console_errors) -> None:
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     fill_details(page)
@@ -263,17 +163,16 @@ def test_failed_3d_secure_keeps_the_form_for_another_try(page: Page, console_err
 
 
 def test_a_seller_sends_the_checkout_and_watches_the_order_arrive(
-    page: Page, seller_page, console_errors
+    page: Page, seller_inbox, logins, console_errors
 ) -> None:
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     hello = f"I would like to order {uuid.uuid4().hex[:8]}"
     say(page, hello)
 
-    inbox = seller_page("seller")
-    inbox.locator("#conversation-list").get_by_role("button").filter(has_text=hello).click()
+    inbox = seller_inbox(logins["seller"])
+    open_conversation(inbox, hello)
     seller_log = inbox.get_by_role("log", name="Messages")
-    expect(seller_log.get_by_role("listitem").filter(has_text=hello)).to_be_visible()
     inbox.get_by_role("button", name="Send checkout").click()
     seller_card = seller_log.locator(".inbox-log__list > li").filter(has_text="Order summary")
     expect(seller_card).to_contain_text("English Lavender")
@@ -305,7 +204,7 @@ def test_details_are_checked_field_by_field(page: Page, check_a11y, console_erro
     panel(page).get_by_role("button", name="My orders").click()
     expect(message(page, "You have no orders yet.")).to_be_visible()
 
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     expect(details_form(page).get_by_label("Email", exact=True)).to_be_focused()  # asked for: ready to type
@@ -336,12 +235,14 @@ def test_details_are_checked_field_by_field(page: Page, check_a11y, console_erro
     assert console_errors == []
 
 
-def test_a_manager_refunds_part_of_an_order_from_the_inbox(page: Page, seller_page, console_errors) -> None:
+def test_a_manager_refunds_part_of_an_order_from_the_inbox(
+    page: Page, seller_inbox, logins, console_errors
+) -> None:
     name = checkout_and_pay(page)
     thanks = f"Thank you! {uuid.uuid4().hex[:8]}"
     say(page, thanks)
 
-    inbox = seller_page("manager")
+    inbox = seller_inbox(logins["manager"])
     inbox.locator("#conversation-list").get_by_role("button").filter(has_text=thanks).click()
     context = inbox.get_by_role("complementary", name="Shopper")
     refund = context.get_by_role("form", name=f"Refund order {name}")
@@ -366,7 +267,7 @@ def test_a_manager_refunds_part_of_an_order_from_the_inbox(page: Page, seller_pa
 
 
 def test_a_cart_changed_after_the_total_was_shown_costs_its_new_total(page: Page, console_errors) -> None:
-    add_to_cart(page)
+    add_to_cart(page, PRODUCT)
     open_chat(page)
     start_checkout(page)
     fill_details(page)

@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-CARD_OK = "4242424242424242"
+from tests.e2e.widget import (
+    CARD_OK,
+    CONFIRMED,
+    add_to_cart,
+    claim,
+    continue_to_payment,
+    fill_details,
+    message,
+    offer_card,
+    open_chat,
+    order_confirmed,
+    panel,
+    pay_button,
+    pay_with,
+    say,
+    seller_log,
+    start_checkout,
+)
+
 TABLE = ("folding-teak-side-table", "Folding Teak Side Table")  # €79.00, 18 in stock
 POT = "terracotta-garden-pot"  # €12.90 (size S first), 40 in stock
-ADDRESS = {
-    "Email": "lea@example.com",
-    "Full name": "Léa Martin",
-    "Address": "3 rue des Tilleuls",
-    "City": "Lyon",
-    "Postal code": "69003",
-}
-CONFIRMED = re.compile(r"Order (#\d+) is confirmed")
-ORDER_TIMEOUT = 15_000  # the webhook comes about a second after the charge; the order message follows it
 
 
 @pytest.fixture(scope="module")
@@ -33,61 +41,7 @@ def login(seller_account) -> tuple[str, str]:
     return seller_account("Nina")
 
 
-@pytest.fixture
-def inbox(browser: Browser, base_url: str, login) -> Iterator[Callable[[], Page]]:
-    """The seller's inbox, signed in, in a browser context of its own."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> Page:
-        context = browser.new_context(base_url=base_url)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/seller")
-        page.get_by_label("Email").fill(login[0])
-        page.get_by_label("Password").fill(login[1])
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(re.compile(r"/seller/inbox$"))
-        expect(page.locator("#team-list")).to_contain_text("(you)")  # connected, and hello answered
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 # --- The shopper's widget ----------------------------------------------------------------------------------
-
-
-def panel(page: Page) -> Locator:
-    return page.get_by_role("dialog", name="Chat with us")
-
-
-def chat_log(page: Page) -> Locator:
-    return panel(page).get_by_role("log", name="Messages")
-
-
-def message(page: Page, text: str | re.Pattern[str]) -> Locator:
-    """A message of the conversation (not the lines inside a card) that contains text."""
-    return chat_log(page).locator(".chat-log__list > li").filter(has_text=text)
-
-
-def add_to_cart(page: Page, handle: str, quantity: int = 1) -> None:
-    page.goto(f"/products/{handle}")
-    page.get_by_label("Quantity").fill(str(quantity))
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page).to_have_url(re.compile(r"/cart$"))
-
-
-def open_chat(page: Page) -> None:
-    page.get_by_role("button", name="Chat").click()
-    expect(panel(page)).to_be_visible()
-
-
-def say(page: Page, text: str) -> None:
-    box = panel(page).get_by_role("textbox", name="Message")
-    box.fill(text)
-    box.press("Enter")
-    expect(message(page, text)).to_contain_text("Sent")
 
 
 def checkout_card(page: Page) -> Locator:
@@ -100,37 +54,6 @@ def totals(card: Locator) -> dict[str, str]:
     return {
         row.locator("dt").inner_text(): row.locator("dd").inner_text() for row in rows.all()
     }  # fmt: skip
-
-
-def details_form(page: Page) -> Locator:
-    return panel(page).get_by_role("form", name="Delivery details")
-
-
-def pay_button(page: Page) -> Locator:
-    return panel(page).get_by_role("form", name="Payment").get_by_role("button", name=re.compile(r"^Pay €\d"))
-
-
-def start_checkout(page: Page) -> None:
-    panel(page).get_by_role("button", name="Checkout").click()
-    expect(details_form(page)).to_be_visible()
-
-
-def continue_to_payment(page: Page) -> None:
-    form = details_form(page)
-    for label, value in ADDRESS.items():
-        form.get_by_label(label, exact=True).fill(value)
-    form.get_by_label("Country").select_option("FR")
-    form.get_by_role("button", name="Continue to payment").click()
-    expect(pay_button(page)).to_be_enabled()  # Stripe.js loaded, the card field mounted
-
-
-def pay(page: Page, number: str) -> None:
-    card = panel(page).get_by_role("form", name="Payment").get_by_role("group", name="Card details")
-    for placeholder, value in (
-        ("number", number), ("exp_month", "12"), ("exp_year", "34"), ("cvc", "123"), ("postal_code", "69003"),
-    ):  # fmt: skip
-        card.get_by_placeholder(placeholder, exact=True).fill(value)
-    pay_button(page).click()
 
 
 def code_box(page: Page, where: str) -> Locator:
@@ -155,18 +78,6 @@ def type_code(page: Page, where: str, code: str) -> None:
 # --- The seller's inbox ------------------------------------------------------------------------------------
 
 
-def seller_log(inbox: Page) -> Locator:
-    return inbox.get_by_role("log", name="Messages")
-
-
-def claim(inbox: Page, hello: str) -> None:
-    """Open the shopper's conversation (the list shows its newest message) and claim it."""
-    inbox.locator("#conversation-list").get_by_role("button").filter(has_text=hello).click()
-    expect(seller_log(inbox).get_by_role("listitem").filter(has_text=hello)).to_be_visible()
-    inbox.get_by_role("button", name="Claim").click()
-    expect(inbox.locator("#conversation-status")).to_have_text("Assigned to you")
-
-
 def offer_ten_percent_on(inbox: Page, title: str, note: str) -> None:
     """From the open conversation: 10% on a product of the shopper's cart, with a note."""
     inbox.get_by_role("button", name="Make an offer").click()
@@ -183,7 +94,7 @@ def offer_ten_percent_on(inbox: Page, title: str, note: str) -> None:
 
 
 def test_a_seller_offers_ten_percent_the_shopper_applies_it_and_pays_the_discounted_total(
-    page: Page, inbox, check_a11y, console_errors
+    page: Page, seller_inbox, login, check_a11y, console_errors
 ) -> None:
     handle, title = TABLE
     label = f"10% off {title}"
@@ -191,19 +102,20 @@ def test_a_seller_offers_ten_percent_the_shopper_applies_it_and_pays_the_discoun
     open_chat(page)
     hello = f"Any discount on the side table? {uuid.uuid4().hex[:8]}"
     say(page, hello)
-    seller = inbox()
+    seller = seller_inbox(login)
     claim(seller, hello)
 
     # The shopper goes to checkout first: the card and the Pay button say the full price.
     start_checkout(page)
     expect(checkout_card(page).locator(".chat-totals__row--total dd")).to_have_text("€83.90")  # 79.00 + 4.90
+    fill_details(page)
     continue_to_payment(page)
     expect(pay_button(page)).to_have_text("Pay €83.90")
 
     offer_ten_percent_on(seller, title, "For your first table")
 
     # The offer card: the note as its title, what it gives, until when, the code, and Apply.
-    offer = chat_log(page).locator(".chat-msg--type-offer").filter(has_text=label)
+    offer = offer_card(page, label)
     expect(offer).to_be_visible()
     expect(offer.locator(".chat-offer__title")).to_have_text("For your first table")
     expect(offer).to_contain_text(re.compile(r"Valid until \w+day \d+ \w+, \d\d:\d\d"))
@@ -229,10 +141,9 @@ def test_a_seller_offers_ten_percent_the_shopper_applies_it_and_pays_the_discoun
     # The seller sees it applied.
     expect(seller_log(seller)).to_contain_text(f"{label} applied: −€7.90.")
 
-    pay(page, CARD_OK)
+    pay_with(page, CARD_OK)
+    name = order_confirmed(page)
     order = message(page, CONFIRMED)
-    expect(order).to_be_visible(timeout=ORDER_TIMEOUT)
-    name = CONFIRMED.search(order.inner_text()).group(1)
     expect(order).to_contain_text("Paid")
     expect(order.locator(".chat-totals__row--discount dd")).to_have_text("−€7.90")
     expect(order.locator(".chat-totals__row--total dd")).to_have_text("€76.00")
@@ -284,6 +195,7 @@ def test_a_code_typed_in_the_widget_and_removed_again_while_paying(
     expect(card.locator(".chat-totals__row--discount")).to_have_text(
         re.compile(r"Discount \(10% off your order\)\s*−€3\.87")
     )
+    fill_details(page)
     continue_to_payment(page)
     expect(pay_button(page)).to_have_text("Pay €39.73")  # 38.70 − 3.87 + 4.90
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "/shopper"
@@ -130,36 +130,17 @@ def accounts(seller_account) -> dict[str, tuple[str, str]]:
     }
 
 
-def sign_in(page: Page, login: tuple[str, str]) -> Page:
-    page.goto("/seller")
-    page.get_by_label("Email").fill(login[0])
-    page.get_by_label("Password").fill(login[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/seller/inbox$"))
-    expect(page.locator("#team-list")).to_contain_text("(you)")  # connected, and hello answered
-    return page
-
-
 @pytest.fixture
-def inbox(page: Page, accounts) -> Page:
+def inbox(page: Page, seller_inbox, accounts) -> Page:
     """Ana's inbox."""
     page.add_init_script(COUNT_BEEPS)
-    return sign_in(page, accounts["Ana"])
+    return seller_inbox(accounts["Ana"], page)
 
 
 @pytest.fixture
-def other_inbox(browser: Browser, base_url: str, accounts) -> Iterator[Callable[[str], Page]]:
+def other_inbox(seller_inbox, accounts) -> Callable[[str], Page]:
     """Another seller's inbox in a browser context of their own: other_inbox("Bruno")."""
-    contexts: list[BrowserContext] = []
-
-    def make(name: str) -> Page:
-        context = browser.new_context(base_url=base_url)
-        contexts.append(context)
-        return sign_in(context.new_page(), accounts[name])
-
-    yield make
-    for context in contexts:
-        context.close()
+    return lambda name: seller_inbox(accounts[name])
 
 
 def conversation_button(page: Page, shopper: Shopper):
@@ -419,9 +400,9 @@ def test_search_products_and_send_a_card(inbox: Page, shopper) -> None:
     expect(page.get_by_text("No products found.")).to_be_visible()
 
 
-def test_saved_reply_with_the_shopper_name_filled(page: Page, accounts, shopper) -> None:
+def test_saved_reply_with_the_shopper_name_filled(page: Page, seller_inbox, accounts, shopper) -> None:
     # A manager adds the saved reply...
-    sign_in(page, accounts["Chloe"])
+    seller_inbox(accounts["Chloe"], page)
     page.get_by_role("link", name="Saved replies").click()
     shortcut = f"welcome-{uuid.uuid4().hex[:4]}"
     page.get_by_label("Shortcut").fill(shortcut)
@@ -540,9 +521,11 @@ class Network:
         self.page.context.set_offline(False)
 
 
-def test_replies_written_offline_are_sent_once_on_reconnect(page: Page, accounts, shopper) -> None:
+def test_replies_written_offline_are_sent_once_on_reconnect(
+    page: Page, seller_inbox, accounts, shopper
+) -> None:
     network = Network(page)
-    sign_in(page, accounts["Ana"])
+    seller_inbox(accounts["Ana"], page)
     lou = shopper()
     lou.say("Are you there?")
     open_conversation(page, lou)
@@ -570,47 +553,43 @@ def test_replies_written_offline_are_sent_once_on_reconnect(page: Page, accounts
 # --- With the shopper's widget ----------------------------------------------------------------------------
 
 
-def test_widget_shopper_and_inbox_seller_talk_both_ways(
-    inbox: Page, browser: Browser, base_url: str, console_errors
-) -> None:
+def test_widget_shopper_and_inbox_seller_talk_both_ways(inbox: Page, new_page, console_errors) -> None:
     page = inbox
-    shop_context = browser.new_context(base_url=base_url)
-    shop = shop_context.new_page()
-    try:
-        shop.goto("/products/olive-tree")
-        shop.get_by_role("button", name="Chat").click()
-        widget = shop.get_by_role("dialog", name="Chat with us")
-        question = f"Does the olive tree need full sun? {uuid.uuid4().hex[:6]}"
-        widget.get_by_role("textbox", name="Message").fill(question)
-        widget.get_by_role("button", name="Send").click()
+    shop = new_page()
+    shop.goto("/products/olive-tree")
+    shop.get_by_role("button", name="Chat").click()
+    widget = shop.get_by_role("dialog", name="Chat with us")
+    question = f"Does the olive tree need full sun? {uuid.uuid4().hex[:6]}"
+    widget.get_by_role("textbox", name="Message").fill(question)
+    widget.get_by_role("button", name="Send").click()
 
-        conversation = page.locator("#conversation-list").get_by_role("button").filter(has_text=question)
-        expect(conversation).to_contain_text("1 unread message")
-        conversation.click()
-        expect(log(page).get_by_role("listitem").filter(has_text=question)).to_be_visible()
-        shopper_name = page.locator("#conversation-title").text_content()
-        context = page.get_by_role("complementary", name="Shopper")
-        looking_at = context.locator("#ctx-page").get_by_role("link")
-        expect(looking_at).to_have_attribute("href", re.compile(r"^/products/olive-tree\b"))
+    conversation = page.locator("#conversation-list").get_by_role("button").filter(has_text=question)
+    expect(conversation).to_contain_text("1 unread message")
+    conversation.click()
+    expect(log(page).get_by_role("listitem").filter(has_text=question)).to_be_visible()
+    shopper_name = page.locator("#conversation-title").text_content()
+    context = page.get_by_role("complementary", name="Shopper")
+    looking_at = context.locator("#ctx-page").get_by_role("link")
+    expect(looking_at).to_have_attribute("href", re.compile(r"^/products/olive-tree\b"))
 
-        widget.get_by_role("textbox", name="Message").press_sequentially("Thanks")
-        expect(page.get_by_text(f"{shopper_name} is typing…")).to_be_visible()
+    widget.get_by_role("textbox", name="Message").press_sequentially("Thanks")
+    expect(page.get_by_text(f"{shopper_name} is typing…")).to_be_visible()
 
-        page.get_by_role("button", name="Claim").click()
-        answer = f"Yes, at least six hours a day. {uuid.uuid4().hex[:6]}"
-        reply(page, answer)
-        expect(widget.get_by_role("log").get_by_role("listitem").filter(has_text=answer)).to_be_visible()
-        # The widget is open on the shopper's screen: it reads the reply, the seller sees "Read".
-        expect(log(page).get_by_role("listitem").filter(has_text=answer)).to_contain_text("Read")
+    page.get_by_role("button", name="Claim").click()
+    answer = f"Yes, at least six hours a day. {uuid.uuid4().hex[:6]}"
+    reply(page, answer)
+    expect(widget.get_by_role("log").get_by_role("listitem").filter(has_text=answer)).to_be_visible()
+    # The widget is open on the shopper's screen: it reads the reply, the seller sees "Read".
+    expect(log(page).get_by_role("listitem").filter(has_text=answer)).to_contain_text("Read")
 
-        widget.get_by_role("textbox", name="Message").press("Enter")  # sends "Thanks"
-        expect(log(page).get_by_role("listitem").filter(has_text="Thanks")).to_be_visible()
-        assert console_errors == []
-    finally:
-        shop_context.close()
+    widget.get_by_role("textbox", name="Message").press("Enter")  # sends "Thanks"
+    expect(log(page).get_by_role("listitem").filter(has_text="Thanks")).to_be_visible()
+    assert console_errors == []
 
 
-def test_a_lost_acknowledgement_is_resent_with_the_same_client_id(page: Page, accounts, shopper) -> None:
+def test_a_lost_acknowledgement_is_resent_with_the_same_client_id(
+    page: Page, seller_inbox, accounts, shopper
+) -> None:
     """The reply is stored but neither its ack nor its live copy reach the inbox: after the ack timeout the
     inbox sends it again under the same client_id, and the server answers with the stored message."""
     text = f"Lost ack {uuid.uuid4().hex[:6]}"
@@ -636,7 +615,7 @@ def test_a_lost_acknowledgement_is_resent_with_the_same_client_id(page: Page, ac
         server.on_message(to_page)
 
     page.route_web_socket(SOCKET_IO, route)
-    sign_in(page, accounts["Ana"])
+    seller_inbox(accounts["Ana"], page)
     ned = shopper()
     ned.say("Hi")
     open_conversation(page, ned)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.widget import chat_log, claim, offer_card, open_chat, say, seller_log
 
 
 @pytest.fixture(scope="module")
@@ -18,66 +20,16 @@ def logins(seller_account) -> dict[str, tuple[str, str]]:
     return {"seller": seller_account("Sami"), "manager": seller_account("Mona", role="manager")}
 
 
-def sign_in(page: Page, login: tuple[str, str]) -> Page:
-    page.goto("/seller")
-    page.get_by_label("Email").fill(login[0])
-    page.get_by_label("Password").fill(login[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/seller/inbox$"))
-    expect(page.locator("#team-list")).to_contain_text("(you)")  # connected, and hello answered
-    return page
-
-
-@pytest.fixture
-def new_page(browser: Browser, base_url: str) -> Iterator[Callable[[], Page]]:
-    """A page in a browser context of its own (its own cookies: another shopper, another seller)."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> Page:
-        context = browser.new_context(base_url=base_url)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-# --- The shopper's widget ----------------------------------------------------------------------------------
-
-
-def widget_log(shopper: Page) -> Locator:
-    return shopper.get_by_role("dialog", name="Chat with us").get_by_role("log", name="Messages")
-
-
 def shopper_says_hello(new_page: Callable[[], Page]) -> tuple[Page, str]:
     shopper = new_page()
     shopper.goto("/products/english-lavender")
-    shopper.get_by_role("button", name="Chat").click()
+    open_chat(shopper)
     hello = f"Any discount on lavender? {uuid.uuid4().hex[:8]}"
-    box = shopper.get_by_role("textbox", name="Message")
-    box.fill(hello)
-    box.press("Enter")
-    expect(widget_log(shopper).get_by_role("listitem").filter(has_text=hello)).to_contain_text("Sent")
+    say(shopper, hello)
     return shopper, hello
 
 
-def widget_offer(shopper: Page, label: str) -> Locator:
-    return widget_log(shopper).locator(".chat-msg--type-offer").filter(has_text=label)
-
-
 # --- The inbox ---------------------------------------------------------------------------------------------
-
-
-def seller_log(inbox: Page) -> Locator:
-    return inbox.get_by_role("log", name="Messages")
-
-
-def claim(inbox: Page, hello: str) -> None:
-    inbox.locator("#conversation-list").get_by_role("button").filter(has_text=hello).click()
-    expect(seller_log(inbox).get_by_role("listitem").filter(has_text=hello)).to_be_visible()
-    inbox.get_by_role("button", name="Claim").click()
-    expect(inbox.locator("#conversation-status")).to_have_text("Assigned to you")
 
 
 def offer_form(inbox: Page) -> Locator:
@@ -106,10 +58,10 @@ def seller_offer_card(inbox: Page, label: str) -> Locator:
 
 
 def test_a_seller_offers_ten_percent_and_the_shopper_sees_the_card(
-    page: Page, new_page, logins, check_a11y, console_errors
+    page: Page, new_page, seller_inbox, logins, check_a11y, console_errors
 ) -> None:
     shopper, hello = shopper_says_hello(new_page)
-    inbox = sign_in(page, logins["seller"])
+    inbox = seller_inbox(logins["seller"], page)
     claim(inbox, hello)
 
     form = open_offer_form(inbox)
@@ -144,7 +96,7 @@ def test_a_seller_offers_ten_percent_and_the_shopper_sees_the_card(
     offers = context.get_by_role("region", name="Offers")
     expect(offers.get_by_role("listitem").filter(has_text="10% off your order")).to_contain_text("Active")
 
-    shopper_card = widget_offer(shopper, "10% off your order")
+    shopper_card = offer_card(shopper, "10% off your order")
     expect(shopper_card).to_be_visible()
     expect(shopper_card).to_contain_text("A little thank-you")
     expect(shopper_card).to_contain_text(re.compile(r"OFFER-[A-Z0-9]{8}"))
@@ -152,13 +104,13 @@ def test_a_seller_offers_ten_percent_and_the_shopper_sees_the_card(
 
 
 def test_above_the_cap_a_manager_approves_and_the_shopper_gets_the_card(
-    page: Page, new_page, logins, console_errors
+    page: Page, new_page, seller_inbox, logins, console_errors
 ) -> None:
-    manager = sign_in(new_page(), logins["manager"])
+    manager = seller_inbox(logins["manager"])
     approvals = manager.get_by_role("region", name="Discounts to approve")
     expect(approvals).to_be_visible()
     shopper, hello = shopper_says_hello(new_page)
-    inbox = sign_in(page, logins["seller"])
+    inbox = seller_inbox(logins["seller"], page)
     claim(inbox, hello)
 
     make_offer(inbox, "20")
@@ -167,8 +119,8 @@ def test_above_the_cap_a_manager_approves_and_the_shopper_gets_the_card(
     expect(inbox.get_by_role("status").filter(has_text=waiting)).to_be_visible()
     expect(seller_log(inbox)).to_contain_text("Sami asked a manager to approve 20% off your order")
     expect(seller_offer_card(inbox, "20% off your order")).to_have_count(0)
-    expect(widget_log(shopper)).to_contain_text("Sami asked a manager to approve 20% off your order")
-    expect(widget_offer(shopper, "20% off your order")).to_have_count(0)  # nothing to apply yet
+    expect(chat_log(shopper)).to_contain_text("Sami asked a manager to approve 20% off your order")
+    expect(offer_card(shopper, "20% off your order")).to_have_count(0)  # nothing to apply yet
 
     # The manager's list got it live, with who asked and for whom.
     request = approvals.get_by_role("listitem").filter(has_text="20% off your order").filter(has_text="Sami")
@@ -178,7 +130,7 @@ def test_above_the_cap_a_manager_approves_and_the_shopper_gets_the_card(
     expect(approvals.get_by_role("status")).to_have_text("Approved: 20% off your order.")
     expect(request).to_have_count(0)
 
-    expect(widget_offer(shopper, "20% off your order")).to_be_visible()
+    expect(offer_card(shopper, "20% off your order")).to_be_visible()
     card = seller_offer_card(inbox, "20% off your order")
     expect(card).to_contain_text("Mona")  # posted by the manager who approved it
     expect(inbox.get_by_role("status").filter(has_text=waiting)).to_have_count(0)
@@ -186,14 +138,14 @@ def test_above_the_cap_a_manager_approves_and_the_shopper_gets_the_card(
 
 
 def test_a_manager_declines_from_the_list_after_opening_the_conversation(
-    page: Page, new_page, logins, check_a11y, console_errors
+    page: Page, new_page, seller_inbox, logins, check_a11y, console_errors
 ) -> None:
     shopper, hello = shopper_says_hello(new_page)
-    seller = sign_in(new_page(), logins["seller"])
+    seller = seller_inbox(logins["seller"])
     claim(seller, hello)
     make_offer(seller, "15")
 
-    manager = sign_in(page, logins["manager"])  # opened after the offer: the list is read on connecting
+    manager = seller_inbox(logins["manager"], page)  # opened after the offer: the list is read on connecting
     approvals = manager.get_by_role("region", name="Discounts to approve")
     request = approvals.get_by_role("listitem").filter(has_text="15% off your order").filter(has_text="Sami")
     expect(request).to_be_visible()
@@ -207,6 +159,6 @@ def test_a_manager_declines_from_the_list_after_opening_the_conversation(
     declined = "Sorry, the discount (15% off your order) was not approved"
     expect(seller_log(manager)).to_contain_text(declined)
     expect(seller_log(seller)).to_contain_text(declined)
-    expect(widget_log(shopper)).to_contain_text(declined)
-    expect(widget_offer(shopper, "15% off your order")).to_have_count(0)
+    expect(chat_log(shopper)).to_contain_text(declined)
+    expect(offer_card(shopper, "15% off your order")).to_have_count(0)
     assert console_errors == []
