@@ -76,9 +76,20 @@ class Conversation(db.Model):
     #: Set when a seller replies while the shopper may be away; cleared by reading or by the email.
     notify_pending_since: Mapped[datetime | None]
     last_emailed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     resolved_at: Mapped[datetime | None]
+    # Kept by the message store as messages arrive, for the insights (chat/store.py):
+    #: The shopper's first message; the shopper's oldest message still without a bot or seller reply.
+    first_shopper_message_at: Mapped[datetime | None]
+    awaiting_reply_since: Mapped[datetime | None]
+    #: The first reply to the shopper, how long it took, and who gave it ("bot" or "seller").
+    first_response_at: Mapped[datetime | None]
+    first_response_seconds: Mapped[int | None]
+    first_responder: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Whether the bot, and whether a seller, ever wrote in it: who handled it.
+    bot_replied: Mapped[bool] = mapped_column(default=False)
+    seller_replied: Mapped[bool] = mapped_column(default=False)
 
     customer: Mapped[Customer] = relationship()
     assignee: Mapped[Seller | None] = relationship()
@@ -139,3 +150,43 @@ class PageView(db.Model):
     viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.Index("ix_page_view_customer_viewed", "customer_id", "viewed_at"),)
+
+
+RESPONDERS = ("bot", "seller")
+
+
+class ReplyEvent(db.Model):
+    """A reply to a shopper who was waiting: who answered and after how long (response times, medians)."""
+
+    __tablename__ = "reply_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    responder: Mapped[str] = mapped_column(sa.String(8))
+    seller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seller.id", ondelete="SET NULL"), index=True)
+    #: Seconds from the oldest unanswered shopper message to this reply.
+    seconds: Mapped[int]
+    #: The conversation's first reply.
+    first: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(f"responder IN {RESPONDERS!r}", name="responder"),
+        sa.CheckConstraint("seconds >= 0", name="seconds"),
+    )
+
+
+class Recommendation(db.Model):
+    """A product shown to a shopper in a conversation (a bot's card or carousel, a seller's product card)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (sa.CheckConstraint(f"source IN {RESPONDERS!r}", name="source"),)

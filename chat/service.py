@@ -540,6 +540,7 @@ def product_summary(product: Any) -> dict[str, Any]:
     low, _high = product.price_range
     image = product.featured_image
     return {
+        "id": product.id,
         "handle": product.handle,
         "title": product.title,
         "url": url_for("shop.product", handle=product.handle),

@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 
 from chat import service
 from chat.messages import Draft, serialize
-from chat.models import Conversation, Message
+from chat.models import RESPONDERS, Conversation, Message, Recommendation, ReplyEvent
 from extensions import db
 from shop.models import utcnow
 
@@ -157,6 +157,7 @@ def _update_conversations(fresh: dict[int, list[Draft]], now: datetime) -> tuple
             "count": len(drafts),
             "from_shopper": sum(d.sender_kind == "shopper" for d in drafts),
             "replied": sum(d.sender_kind == "seller" for d in drafts),
+            "from_bot": sum(d.sender_kind == "bot" for d in drafts),
             "text": drafts[-1].text[:200],
             "kind": drafts[-1].sender_kind,
         }
@@ -164,6 +165,7 @@ def _update_conversations(fresh: dict[int, list[Draft]], now: datetime) -> tuple
     ]
     connection = db.session.connection()
     dialect = service.dialect()
+    _record_replies(fresh, now)
     if dialect == "postgresql":
         # One UPDATE ... FROM unnest(arrays): an executemany cost more than the rest of the batch. The arrays
         # are in id order, and PostgreSQL joins them to the primary key in that order (a nested loop: it
@@ -194,6 +196,7 @@ _COUNTERS = {
     "count": sa.Integer(),
     "from_shopper": sa.Integer(),
     "replied": sa.Integer(),
+    "from_bot": sa.Integer(),
     "text": Conversation.__table__.c.last_message_text.type,
     "kind": Conversation.__table__.c.last_message_kind.type,
 }
@@ -211,11 +214,26 @@ def _counters_update(dialect: str) -> sa.Update:
         value = {name: sa.bindparam(name, type_=type_) for name, type_ in _COUNTERS.items()}
     now = sa.bindparam("now", type_=c.updated_at.type)
     replied = value["replied"] > 0
+    answered = value["replied"] + value["from_bot"] > 0
+    ends_with_shopper = value["kind"] == "shopper"
     return (
         sa.update(table)
         .where(c.id == value["cid"])
         .values(
             last_seq=c.last_seq + value["count"],
+            # For the insights: the shopper's oldest unanswered message (a reply ends the wait), who wrote.
+            awaiting_reply_since=sa.case(
+                (ends_with_shopper & answered, now),
+                (ends_with_shopper, sa.func.coalesce(c.awaiting_reply_since, now)),
+                (answered, sa.null()),
+                else_=c.awaiting_reply_since,
+            ),
+            first_shopper_message_at=sa.case(
+                (value["from_shopper"] > 0, sa.func.coalesce(c.first_shopper_message_at, now)),
+                else_=c.first_shopper_message_at,
+            ),
+            bot_replied=sa.or_(c.bot_replied, value["from_bot"] > 0),
+            seller_replied=sa.or_(c.seller_replied, replied),
             seller_unread=c.seller_unread + value["from_shopper"],
             last_message_text=value["text"],
             last_message_kind=value["kind"],
@@ -231,6 +249,75 @@ def _counters_update(dialect: str) -> sa.Update:
             ),
         )
     )
+
+
+def _record_replies(fresh: dict[int, list[Draft]], now: datetime) -> None:
+    """The bot's and sellers' replies to a waiting shopper: a ReplyEvent each (how long the shopper waited),
+    and the conversation's first response. Reads only the conversations a bot or seller wrote in (shopper
+    messages, the bulk of the traffic, cost nothing here); run before the counters update ends the wait."""
+    responders = {
+        cid: reply
+        for cid, drafts in fresh.items()
+        if (reply := next((d for d in drafts if d.sender_kind in RESPONDERS), None)) is not None
+    }
+    if not responders:
+        return
+    c = Conversation.__table__.c
+    waiting = db.session.connection().execute(
+        sa.select(c.id, c.awaiting_reply_since, c.first_response_at).where(
+            c.id.in_(sorted(responders)), c.awaiting_reply_since.is_not(None)
+        )
+    )
+    events, firsts = [], []
+    for cid, since, first_at in waiting:
+        reply = responders[cid]
+        seconds = max(0, round((now - since).total_seconds()))
+        first = first_at is None
+        events.append(
+            {
+                "conversation_id": cid,
+                "responder": reply.sender_kind,
+                "seller_id": reply.seller_id,
+                "seconds": seconds,
+                "first": first,
+                "created_at": now,
+            }
+        )
+        if first:
+            firsts.append({"cid": cid, "at": now, "seconds": seconds, "who": reply.sender_kind})
+    if events:
+        db.session.connection().execute(sa.insert(ReplyEvent.__table__), events)
+    if firsts:
+        db.session.connection().execute(
+            sa.update(Conversation.__table__)
+            .where(c.id == sa.bindparam("cid"), c.first_response_at.is_(None))
+            .values(
+                first_response_at=sa.bindparam("at"),
+                first_response_seconds=sa.bindparam("seconds"),
+                first_responder=sa.bindparam("who"),
+            ),
+            firsts,
+        )
+
+
+def _record_recommendations(rows: list[dict[str, Any]]) -> None:
+    """The products the bot's cards and carousels and the sellers' product cards showed (insights)."""
+    shown = [
+        {
+            "product_id": card["id"],
+            "conversation_id": row["conversation_id"],
+            "source": row["sender_kind"],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+        if row["sender_kind"] in RESPONDERS and row["type"] in ("product_card", "carousel")
+        for card in (
+            [row["data"].get("product")] if row["type"] == "product_card" else row["data"].get("products", [])
+        )
+        if isinstance(card, dict) and isinstance(card.get("id"), int)
+    ]
+    if shown:
+        db.session.connection().execute(sa.insert(Recommendation.__table__), shown)
 
 
 @functools.cache
@@ -362,6 +449,7 @@ def _write_fresh(
             )
             owners.append(index)
     ids = _insert(rows)
+    _record_recommendations(rows)
     owner: Stored | None = None
     for row, index in zip(rows, owners, strict=True):
         message = serialize(SimpleNamespace(id=ids[row["conversation_id"], row["seq"]], **row))

@@ -299,7 +299,7 @@ class Order(db.Model):
     total: Mapped[int] = mapped_column(default=0)
     refunded_total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    paid_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None] = mapped_column(index=True)
     # Where the order came from: the conversation it was paid in and the seller who was in it (if any),
     # the basis for chat-attributed revenue. Names are plain FKs: shop does not import chat.
     conversation_id: Mapped[int | None] = mapped_column(
@@ -426,7 +426,7 @@ class Offer(db.Model):
     #: A rule's "once per shopper (per period)": a second offer with the same key is never inserted.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     #: When a shopper first applied it to a cart.
-    applied_at: Mapped[datetime | None]
+    applied_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     product: Mapped[Product | None] = relationship()
@@ -466,7 +466,7 @@ class OfferRedemption(db.Model):
     amount: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(16), default="held")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    redeemed_at: Mapped[datetime | None]
+    redeemed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (
         sa.UniqueConstraint("checkout_id", "attempt", name="uq_offer_redemption_attempt"),
