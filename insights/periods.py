@@ -85,9 +85,9 @@ class Period:
         return f"{format_date(first, 'd MMMM y')} – {format_date(last, 'd MMMM y')}"
 
 
-def shop_today(timezone: str) -> date:
-    """Today's date in the shop's time zone."""
-    return datetime.now(ZoneInfo(timezone)).date()
+def shop_today(timezone: str, now: datetime | None = None) -> date:
+    """Today's date in the shop's time zone (at `now`, an aware datetime; default: now)."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
 
 
 def _parse_date(text: str | None, which: str) -> date:
