@@ -56,6 +56,7 @@ node_modules/.installed: package.json package-lock.json
 vendor: node_modules/.installed  ## Copy browser libraries from their npm packages into static/vendor/ (no CDN)
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 
 chromium:  ## Debian's Chromium for the end-to-end tests (Playwright's own download cannot work offline)
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)

@@ -33,12 +33,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import bot
     import chat
+    import insights
     import payments
     import shop
 
     app.register_blueprint(shop.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(payments.bp)
+    app.register_blueprint(insights.bp)
     payments.init_app(app)
     bot.init_app(app)  # its blueprint (seller pages) and its periodic task (proactive messages)
 
