@@ -244,36 +244,46 @@ def revenue(period: Period) -> Revenue:
     )
 
 
-def _handler_conditions() -> dict[str, ColumnElement[bool]]:
-    bot, seller = Conversation.bot_replied == sa.true(), Conversation.seller_replied == sa.true()
-    return {
-        "bot_only": sa.and_(bot, sa.not_(seller)),
-        "bot_then_seller": sa.and_(bot, seller),
-        "seller_only": sa.and_(seller, sa.not_(bot)),
-    }
+#: Who handled a conversation, by (bot replied, seller replied); nobody answered: no handler.
+HANDLER_OF = {(True, False): "bot_only", (True, True): "bot_then_seller", (False, True): "seller_only"}
 
 
 def conversion_and_funnel(period: Period) -> tuple[Conversion, Funnel]:
-    """The period's conversations: how many ended in an order, by handler, and how many got to checkout."""
+    """The period's conversations: how many ended in an order, by handler, and how many got to checkout.
+
+    One query: each conversation is flagged once (ordered, checkout started), then counted by who
+    handled it; the (at most four) groups are added up here.
+    """
     ordered = sa.exists().where(
         Order.conversation_id == Conversation.id, Order.status != "cancelled", Order.paid_at.is_not(None)
     )
     checkout = sa.exists().where(Checkout.conversation_id == Conversation.id)
-    handlers = _handler_conditions()
-    columns = [sa.func.count(), _sum_if(ordered), _sum_if(checkout)]
-    for condition in handlers.values():
-        columns += [_sum_if(condition), _sum_if(sa.and_(condition, ordered))]
-    row = [
-        int(value)
-        for value in db.session.execute(
-            sa.select(*columns).where(_within(Conversation.created_at, period))
-        ).one()
-    ]
-    conversations, ordered_count, checkout_count = row[:3]
-    by_handler = {
-        key: HandlerConversion(row[3 + 2 * n], row[4 + 2 * n], _rate(row[4 + 2 * n], row[3 + 2 * n]))
-        for n, key in enumerate(handlers)
-    }
+    flagged = (
+        sa.select(
+            Conversation.bot_replied.label("bot"),
+            Conversation.seller_replied.label("seller"),
+            sa.case((ordered, 1), else_=0).label("ordered"),
+            sa.case((checkout, 1), else_=0).label("checkout"),
+        )
+        .where(_within(Conversation.created_at, period))
+        .subquery()
+    )
+    query = sa.select(
+        flagged.c.bot,
+        flagged.c.seller,
+        sa.func.count(),
+        sa.func.sum(flagged.c.ordered),
+        sa.func.sum(flagged.c.checkout),
+    ).group_by(flagged.c.bot, flagged.c.seller)
+    counts = {key: [0, 0] for key in HANDLERS}
+    conversations = ordered_count = checkout_count = 0
+    for bot, seller, total, with_order, with_checkout in db.session.execute(query):
+        conversations += int(total)
+        ordered_count += int(with_order)
+        checkout_count += int(with_checkout)
+        if handler := HANDLER_OF.get((bool(bot), bool(seller))):
+            counts[handler] = [int(total), int(with_order)]
+    by_handler = {key: HandlerConversion(n, done, _rate(done, n)) for key, (n, done) in counts.items()}
     conversion = Conversion(conversations, ordered_count, _rate(ordered_count, conversations), by_handler)
     return conversion, Funnel(conversations, checkout_count, ordered_count)
 
