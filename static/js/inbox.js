@@ -501,8 +501,10 @@
     ui.team.replaceChildren(fragment);
   }
 
-  function sendPresence() {
-    call("presence", { status: state.status }).then(function (res) {
+  // The seller's choice is sent when it changes; the heartbeat only says "still here", so that a heartbeat
+  // handled at the same moment as a change (events may be handled concurrently) cannot undo it.
+  function sendPresence(status) {
+    call("presence", status ? { status: status } : {}).then(function (res) {
       if (res.ok) upsertSeller(res.seller);
     });
   }
@@ -511,7 +513,7 @@
     radio.addEventListener("change", function () {
       if (!radio.checked) return;
       state.status = radio.value;
-      sendPresence();
+      sendPresence(radio.value);
     });
   });
 
