@@ -8,8 +8,9 @@ import csv
 import io
 from dataclasses import dataclass
 
+from babel.numbers import format_percent as babel_percent
 from flask import Response, current_app, render_template, request, url_for
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 
 from chat.routes import manager_required
@@ -29,6 +30,11 @@ class Change:
     text: str
     #: "better", "worse" or "" (colour is a hint only: the arrow and the words say the same)
     tone: str = ""
+
+
+def percent_text(rate: float) -> str:
+    """A rate as the locale writes percentages ("71.4%", "71,4 %"), to one decimal at most."""
+    return babel_percent(round(rate, 3), locale=get_locale(), decimal_quantization=False)
 
 
 @bp.get("/seller/insights")
@@ -104,7 +110,7 @@ def change(
     elif previous == 0:
         text = _("new")
     else:
-        pct = format_percent(abs(current - previous) / abs(previous), "#,##0.#%")
+        pct = percent_text(abs(current - previous) / abs(previous))
         text = _("up %(pct)s", pct=pct) if up else _("down %(pct)s", pct=pct)
     return Change("up" if up else "down", arrow, text, tone)
 
@@ -112,7 +118,7 @@ def change(
 @bp.app_template_filter("percent")
 def percent(rate: float | None) -> str:
     """0.1234 → 12.3 % (in the reader's locale); nothing for no rate."""
-    return "" if rate is None else format_percent(rate, "#,##0.#%")
+    return "" if rate is None else percent_text(rate)
 
 
 @bp.app_template_filter("duration")
