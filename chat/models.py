@@ -175,6 +175,8 @@ class ReplyEvent(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"responder IN {RESPONDERS!r}", name="responder"),
         sa.CheckConstraint("seconds >= 0", name="seconds"),
+        # Covers the insights' grouped count of a period's replies (read from the index alone).
+        sa.Index("ix_reply_event_period", "created_at", "responder", "first", "seller_id", "seconds"),
     )
 
 
@@ -189,4 +191,8 @@ class Recommendation(db.Model):
     source: Mapped[str] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    __table_args__ = (sa.CheckConstraint(f"source IN {RESPONDERS!r}", name="source"),)
+    __table_args__ = (
+        sa.CheckConstraint(f"source IN {RESPONDERS!r}", name="source"),
+        # Covers the insights' count of a period's recommendations by product (read from the index alone).
+        sa.Index("ix_recommendation_period", "created_at", "product_id"),
+    )

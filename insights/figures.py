@@ -1,8 +1,10 @@
 """The insights' figures: aggregate queries over a period, returned as small frozen dataclasses.
 
-Every figure is computed by the database (COUNT/SUM with CASE, GROUP BY, window functions for medians)
-over the indexed timestamp columns, so the page stays fast on a long history: a handful of queries per
-period, none per row. Money is in minor units, times in seconds; `csv_rows` turns it all into a table.
+Every figure is computed by the database (COUNT/SUM with CASE, GROUP BY) over the indexed timestamp
+columns, so the page stays fast on a long history: a handful of queries per period, none per row. Response
+time medians come from one grouped query per period (replies counted by who, first or not, seller and
+seconds: a few thousand rows whatever the history), shared by the headline figures and the sellers' table.
+Money is in minor units, times in seconds; `csv_rows` turns it all into a table.
 
 Definitions (the tests check exact values):
 - An order counts when it was paid in the period and is not cancelled; its revenue is net of refunds.
@@ -15,7 +17,8 @@ Definitions (the tests check exact values):
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -192,30 +195,51 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _median_query(keys: list[Any], *where: ColumnElement[bool]) -> dict[tuple, int]:
-    """Median ReplyEvent.seconds per group of `keys`, over the events matching `where`: one query.
+@dataclass(frozen=True)
+class ReplyCount:
+    """How many of a period's replies share a responder, first-or-not, seller and number of seconds."""
 
-    Ranks each group's events by seconds (window functions), keeps the middle one or two, and takes their
-    mean rounded down.
-    """
-    ranked = (
-        sa.select(
-            *keys,
-            ReplyEvent.seconds,
-            sa.func.row_number().over(partition_by=keys, order_by=ReplyEvent.seconds).label("rank"),
-            sa.func.count().over(partition_by=keys).label("n"),
-        )
-        .where(*where)
-        .subquery()
-    )
-    key_columns = [ranked.c[key.key] for key in keys]
-    middle = sa.and_(ranked.c.rank >= (ranked.c.n + 1) // 2, ranked.c.rank <= ranked.c.n // 2 + 1)
-    query = (
-        sa.select(*key_columns, sa.func.sum(ranked.c.seconds), sa.func.count())
-        .where(middle)
-        .group_by(*key_columns)
-    )
-    return {tuple(row[:-2]): int(row[-2]) // int(row[-1]) for row in db.session.execute(query)}
+    responder: str
+    first: bool
+    seller_id: int | None
+    seconds: int
+    count: int
+
+
+def reply_counts(period: Period) -> list[ReplyCount]:
+    """The period's ReplyEvents counted by (responder, first, seller, seconds): one grouped query (covered
+    by the ix_reply_event_period index), from which every median and the distribution are worked out."""
+    keys = (ReplyEvent.responder, ReplyEvent.first, ReplyEvent.seller_id, ReplyEvent.seconds)
+    query = sa.select(*keys, sa.func.count()).where(_within(ReplyEvent.created_at, period)).group_by(*keys)
+    return [
+        ReplyCount(responder, bool(first), seller_id, int(seconds), int(count))
+        for responder, first, seller_id, seconds, count in db.session.execute(query)
+    ]
+
+
+def _median(counts: Counter[int]) -> int | None:
+    """Median of the values counted in `counts` ({seconds: how many}): the middle value, or for an even
+    count the mean of the two middle values rounded down; None when there are none."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    low_rank, high_rank = (total + 1) // 2, total // 2 + 1
+    seen, low = 0, None
+    for value in sorted(counts):
+        seen += counts[value]
+        if low is None and seen >= low_rank:
+            low = value
+        if seen >= high_rank:
+            return (low + value) // 2
+    raise AssertionError("the ranks are within the count")
+
+
+def _medians(rows: Iterable[tuple[Any, int, int]]) -> dict[Any, int | None]:
+    """The median seconds of each key, from (key, seconds, how many) rows."""
+    by_key: dict[Any, Counter[int]] = defaultdict(Counter)
+    for key, seconds, count in rows:
+        by_key[key][seconds] += count
+    return {key: _median(counts) for key, counts in by_key.items()}
 
 
 # --- One function per group of figures ---------------------------------------------------------------------
@@ -251,30 +275,24 @@ HANDLER_OF = {(True, False): "bot_only", (True, True): "bot_then_seller", (False
 def conversion_and_funnel(period: Period) -> tuple[Conversion, Funnel]:
     """The period's conversations: how many ended in an order, by handler, and how many got to checkout.
 
-    One query: each conversation is flagged once (ordered, checkout started), then counted by who
-    handled it; the (at most four) groups are added up here.
+    One query: each conversation is flagged (ordered, checkout started) by membership in the set of
+    conversations with an order and the set with a checkout (each set built once, not looked up per
+    conversation), then counted by who handled it; the (at most four) groups are added up here.
     """
-    ordered = sa.exists().where(
-        Order.conversation_id == Conversation.id, Order.status != "cancelled", Order.paid_at.is_not(None)
-    )
-    checkout = sa.exists().where(Checkout.conversation_id == Conversation.id)
-    flagged = (
-        sa.select(
-            Conversation.bot_replied.label("bot"),
-            Conversation.seller_replied.label("seller"),
-            sa.case((ordered, 1), else_=0).label("ordered"),
-            sa.case((checkout, 1), else_=0).label("checkout"),
+    ordered = Conversation.id.in_(
+        sa.select(Order.conversation_id).where(
+            Order.conversation_id.is_not(None), Order.status != "cancelled", Order.paid_at.is_not(None)
         )
-        .where(_within(Conversation.created_at, period))
-        .subquery()
     )
-    query = sa.select(
-        flagged.c.bot,
-        flagged.c.seller,
-        sa.func.count(),
-        sa.func.sum(flagged.c.ordered),
-        sa.func.sum(flagged.c.checkout),
-    ).group_by(flagged.c.bot, flagged.c.seller)
+    checkout = Conversation.id.in_(
+        sa.select(Checkout.conversation_id).where(Checkout.conversation_id.is_not(None))
+    )
+    handled = (Conversation.bot_replied, Conversation.seller_replied)
+    query = (
+        sa.select(*handled, sa.func.count(), _sum_if(ordered), _sum_if(checkout))
+        .where(_within(Conversation.created_at, period))
+        .group_by(*handled)
+    )
     counts = {key: [0, 0] for key in HANDLERS}
     conversations = ordered_count = checkout_count = 0
     for bot, seller, total, with_order, with_checkout in db.session.execute(query):
@@ -288,29 +306,29 @@ def conversion_and_funnel(period: Period) -> tuple[Conversion, Funnel]:
     return conversion, Funnel(conversations, checkout_count, ordered_count)
 
 
-def responses(period: Period) -> Responses:
-    """Median first and overall response times of the bot and of sellers, and how the replies spread."""
-    in_period = _within(ReplyEvent.created_at, period)
-    medians = _median_query([ReplyEvent.responder], in_period)
-    firsts = _median_query([ReplyEvent.responder], in_period, ReplyEvent.first == sa.true())
-    columns = [ReplyEvent.responder]
-    for _label, low, high in BUCKETS:
-        condition = ReplyEvent.seconds >= low if high is None else ReplyEvent.seconds.between(low, high - 1)
-        columns.append(_sum_if(condition))
-    counts = {
-        row[0]: [int(value) for value in row[1:]]
-        for row in db.session.execute(sa.select(*columns).where(in_period).group_by(ReplyEvent.responder))
-    }
-    empty = [0] * len(BUCKETS)
+def responses(period: Period, replies: list[ReplyCount] | None = None) -> Responses:
+    """Median first and overall response times of the bot and of sellers, and how the replies spread.
+
+    `replies`: the period's `reply_counts`, when already fetched.
+    """
+    replies = reply_counts(period) if replies is None else replies
+    medians = _medians((row.responder, row.seconds, row.count) for row in replies)
+    firsts = _medians((row.responder, row.seconds, row.count) for row in replies if row.first)
+    counts = {"bot": [0] * len(BUCKETS), "seller": [0] * len(BUCKETS)}
+    for row in replies:
+        for n, (_label, low, high) in enumerate(BUCKETS):
+            if low <= row.seconds and (high is None or row.seconds < high):
+                counts[row.responder][n] += row.count
+                break
     distribution = [
-        Bucket(label, low, high, counts.get("bot", empty)[n], counts.get("seller", empty)[n])
+        Bucket(label, low, high, counts["bot"][n], counts["seller"][n])
         for n, (label, low, high) in enumerate(BUCKETS)
     ]
     return Responses(
-        first_bot=firsts.get(("bot",)),
-        first_seller=firsts.get(("seller",)),
-        median_bot=medians.get(("bot",)),
-        median_seller=medians.get(("seller",)),
+        first_bot=firsts.get("bot"),
+        first_seller=firsts.get("seller"),
+        median_bot=medians.get("bot"),
+        median_seller=medians.get("seller"),
         distribution=distribution,
     )
 
@@ -339,14 +357,14 @@ def discounts(period: Period) -> Discounts:
     return Discounts(*(int(value) for value in row))
 
 
-def figures(period: Period) -> Figures:
-    """Every headline figure of one period."""
+def figures(period: Period, replies: list[ReplyCount] | None = None) -> Figures:
+    """Every headline figure of one period (`replies`: its `reply_counts`, when already fetched)."""
     conversion, funnel = conversion_and_funnel(period)
     return Figures(
         revenue=revenue(period),
         conversion=conversion,
         funnel=funnel,
-        responses=responses(period),
+        responses=responses(period, replies),
         discounts=discounts(period),
     )
 
@@ -385,8 +403,12 @@ def daily(period: Period, *more: Period) -> list[list[DayPoint]]:
     return [[DayPoint(day, *totals.get(day, (0, 0))) for day in p.days()] for p in periods]
 
 
-def sellers(period: Period) -> list[SellerRow]:
-    """Every active seller (and any other with figures): conversations, orders, revenue, response times."""
+def sellers(period: Period, replies: list[ReplyCount] | None = None) -> list[SellerRow]:
+    """Every active seller (and any other with figures): conversations, orders, revenue, response times.
+
+    `replies`: the period's `reply_counts`, when already fetched.
+    """
+    replies = reply_counts(period) if replies is None else replies
     conversations = dict(
         db.session.execute(
             sa.select(Conversation.assignee_id, sa.func.count())
@@ -402,10 +424,10 @@ def sellers(period: Period) -> list[SellerRow]:
             .group_by(Order.seller_id)
         )
     }
-    by_seller = [_within(ReplyEvent.created_at, period), ReplyEvent.seller_id.is_not(None)]
-    medians = _median_query([ReplyEvent.seller_id], *by_seller)
-    firsts = _median_query([ReplyEvent.seller_id], *by_seller, ReplyEvent.first == sa.true())
-    with_figures = set(conversations) | set(orders) | {key[0] for key in medians}
+    by_seller = [row for row in replies if row.seller_id is not None]
+    medians = _medians((row.seller_id, row.seconds, row.count) for row in by_seller)
+    firsts = _medians((row.seller_id, row.seconds, row.count) for row in by_seller if row.first)
+    with_figures = set(conversations) | set(orders) | set(medians)
     people = db.session.execute(
         sa.select(Seller.id, Seller.name).where(
             sa.or_(Seller.active == sa.true(), Seller.id.in_(with_figures))
@@ -418,8 +440,8 @@ def sellers(period: Period) -> list[SellerRow]:
             conversations=int(conversations.get(seller_id, 0)),
             orders=orders.get(seller_id, (0, 0))[0],
             revenue=orders.get(seller_id, (0, 0))[1],
-            first_response=firsts.get((seller_id,)),
-            median_response=medians.get((seller_id,)),
+            first_response=firsts.get(seller_id),
+            median_response=medians.get(seller_id),
         )
         for seller_id, name in people
     ]
@@ -442,12 +464,17 @@ def _chat_lines(period: Period) -> sa.Select[Any]:
 def recommended(period: Period) -> list[ProductRow]:
     """The products shown most often in conversations in the period; revenue: what the period's chat
     orders made with them."""
-    top = db.session.execute(
-        sa.select(Product.id, Product.title, Product.handle, sa.func.count())
-        .join_from(Recommendation, Product, Recommendation.product_id == Product.id)
+    # Counted per product id first (from the period's index entries), then joined to the few products.
+    counts = (
+        sa.select(Recommendation.product_id, sa.func.count().label("count"))
         .where(_within(Recommendation.created_at, period))
-        .group_by(Product.id, Product.title, Product.handle)
-        .order_by(sa.func.count().desc(), Product.title, Product.id)
+        .group_by(Recommendation.product_id)
+        .subquery()
+    )
+    top = db.session.execute(
+        sa.select(Product.id, Product.title, Product.handle, counts.c.count)
+        .join_from(counts, Product, Product.id == counts.c.product_id)
+        .order_by(counts.c.count.desc(), Product.title, Product.id)
         .limit(TOP_PRODUCTS)
     ).all()
     handles = [row.handle for row in top]
@@ -507,16 +534,17 @@ def compute(period: Period) -> Insights:
     """Everything the insights page shows for `period`, compared with the period before it."""
     previous = period.previous()
     current_daily, previous_daily = daily(period, previous)
+    replies = reply_counts(period)
     return Insights(
         period=period,
         previous_period=previous,
         currency=current_app.config["SHOP_CURRENCY"],
-        current=figures(period),
+        current=figures(period, replies),
         previous=figures(previous),
         daily=current_daily,
         previous_daily=previous_daily,
         waiting_now=waiting_now(),
-        sellers=sellers(period),
+        sellers=sellers(period, replies),
         recommended=recommended(period),
         bought=bought(period),
     )
