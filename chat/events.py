@@ -404,6 +404,7 @@ class SellerNamespace(ChatNamespace):
         join_room(SELLERS_ROOM)
         join_room(f"seller:{seller.id}")
         service.touch_seller(seller)
+        self._unless_gone(seller)
         self._presence(seller)
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -415,6 +416,13 @@ class SellerNamespace(ChatNamespace):
                 seller.last_seen_at = None
                 db.session.commit()
                 self._presence(seller)
+
+    def _unless_gone(self, seller: Seller) -> None:
+        """Undo a touch when this inbox disconnected while its event was being handled (events and the
+        disconnect are handled concurrently): the seller must not look online for PRESENCE_TIMEOUT more."""
+        if request.sid not in self.connected and seller.id not in self.connected.values():
+            seller.last_seen_at = None
+            db.session.commit()
 
     def _presence(self, seller: Seller) -> None:
         emit("presence", {"seller": service.seller_summary(seller)}, to=SELLERS_ROOM, namespace=SELLER_NS)
@@ -569,6 +577,7 @@ class SellerNamespace(ChatNamespace):
         previous = service.presence_of(seller)
         status = data.get("status")
         service.touch_seller(seller, status if isinstance(status, str) else None)
+        self._unless_gone(seller)
         if service.presence_of(seller) != previous:
             self._presence(seller)
         return {"seller": service.seller_summary(seller)}

@@ -97,6 +97,8 @@ class Conversation(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"status IN {CONVERSATION_STATUSES!r}", name="status"),
         sa.CheckConstraint("last_seq >= 0 AND shopper_read_seq >= 0 AND seller_read_seq >= 0", name="seqs"),
+        # Covers the insights' counts of a period's conversations by who handled them and by seller.
+        sa.Index("ix_conversation_period", "created_at", "bot_replied", "seller_replied", "assignee_id"),
     )
 
 
@@ -177,6 +179,8 @@ class ReplyEvent(db.Model):
         sa.CheckConstraint("seconds >= 0", name="seconds"),
         # Covers the insights' grouped count of a period's replies (read from the index alone).
         sa.Index("ix_reply_event_period", "created_at", "responder", "first", "seller_id", "seconds"),
+        # The same in the grouping's order: SQLite groups a long period faster from it (insights.figures).
+        sa.Index("ix_reply_event_grouped", "responder", "first", "seller_id", "seconds", "created_at"),
     )
 
 

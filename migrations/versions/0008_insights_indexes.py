@@ -1,4 +1,4 @@
-"""insights indexes: covering indexes for counting a period's replies and recommendations
+"""insights indexes: covering indexes for counting a period's replies, recommendations and conversations
 
 Revision ID: 0008
 Revises: 0007
@@ -24,10 +24,25 @@ def upgrade():
         ["created_at", "responder", "first", "seller_id", "seconds"],
         unique=False,
     )
-    # Likewise for a period's recommendations counted by product.
+    op.create_index(
+        "ix_reply_event_grouped",
+        "reply_event",
+        ["responder", "first", "seller_id", "seconds", "created_at"],
+        unique=False,
+    )
+    # Likewise for a period's recommendations counted by product, and its conversations counted by who
+    # handled them and by seller.
     op.create_index("ix_recommendation_period", "recommendation", ["created_at", "product_id"], unique=False)
+    op.create_index(
+        "ix_conversation_period",
+        "conversation",
+        ["created_at", "bot_replied", "seller_replied", "assignee_id"],
+        unique=False,
+    )
 
 
 def downgrade():
+    op.drop_index("ix_conversation_period", table_name="conversation")
     op.drop_index("ix_recommendation_period", table_name="recommendation")
+    op.drop_index("ix_reply_event_grouped", table_name="reply_event")
     op.drop_index("ix_reply_event_period", table_name="reply_event")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date, timedelta
 
 import pytest
@@ -311,3 +312,18 @@ def test_csv_amounts_follow_the_currencys_decimals(
         rows = figures.csv_rows(figures.compute(week))
     assert ["revenue", "chat", "14000", "4200"] in rows
     assert ["revenue", "chat_share", "0.7487", "0.7000"] in rows
+
+
+def test_a_long_period_counts_replies_the_same_way(
+    app: Flask, history: History, week: Period, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over 90 days SQLite counts the replies with its own statement (INDEXED BY): same counts, same
+    figures as the portable query (forced here by making every period "short")."""
+    long = Period.of("custom", week.start_date - timedelta(days=100), week.end_date, week.timezone)
+    with app.app_context():
+        assert long.end - long.start > figures.LONG_PERIOD
+        fast = (sorted(map(astuple, figures.reply_counts(long))), figures.compute(long))
+        monkeypatch.setattr(figures, "LONG_PERIOD", timedelta(days=100_000))
+        portable = (sorted(map(astuple, figures.reply_counts(long))), figures.compute(long))
+    assert fast == portable
+    assert sum(row[-1] for row in fast[0]) > 0  # the history's replies are in the period
