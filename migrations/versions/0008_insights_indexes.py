@@ -1,4 +1,4 @@
-"""insights indexes: covering indexes for counting a period's replies, recommendations and conversations
+"""insights indexes: covering indexes for a period's replies, recommendations, conversations and orders
 
 Revision ID: 0008
 Revises: 0007
@@ -34,6 +34,12 @@ def upgrade():
     # handled them and by seller.
     op.create_index("ix_recommendation_period", "recommendation", ["created_at", "product_id"], unique=False)
     op.create_index(
+        "ix_order_period",
+        "order",
+        ["paid_at", "status", "conversation_id", "seller_id", "offer_id", "total", "refunded_total"],
+        unique=False,
+    )
+    op.create_index(
         "ix_conversation_period",
         "conversation",
         ["created_at", "bot_replied", "seller_replied", "assignee_id"],
@@ -43,6 +49,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_conversation_period", table_name="conversation")
+    op.drop_index("ix_order_period", table_name="order")
     op.drop_index("ix_recommendation_period", table_name="recommendation")
     op.drop_index("ix_reply_event_grouped", table_name="reply_event")
     op.drop_index("ix_reply_event_period", table_name="reply_event")
