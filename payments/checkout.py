@@ -132,7 +132,7 @@ def live_quote(checkout: Checkout) -> Quote:
     to the address given (or the shop's country)."""
     currency = checkout.currency
     cart = db.session.get(Cart, checkout.cart_id)
-    summary = carts.summarize(cart, currency)
+    summary = carts.summarize(cart, currency, discount=False)  # priced below, on the lines one can buy
     quote = Quote(currency=currency)
     for view in summary.lines:
         variant = view.variant

@@ -176,9 +176,10 @@ def remove_line(customer: Customer | None, line_id: object) -> None:
     return None
 
 
-def summarize(cart: Cart | None, currency: str) -> CartSummary:
+def summarize(cart: Cart | None, currency: str, *, discount: bool = True) -> CartSummary:
     """Lines with their current prices, the applied discount and the cart totals (prices always come from
-    the catalog, the discount from shop.discounts)."""
+    the catalog, the discount from shop.discounts). `discount=False` skips the discount (a caller that only
+    counts items, or prices the discount on its own lines like the checkout): totals without it."""
     views = []
     for line in cart.lines if cart else []:
         variant = line.variant
@@ -187,7 +188,7 @@ def summarize(cart: Cart | None, currency: str) -> CartSummary:
         views.append(CartLineView(line.id, variant, line.quantity, variant.price, available))
     priced = [LinePrice(v.unit_price, v.quantity) for v in views if v.product.is_visible]
     totals = cart_totals(priced, currency)
-    applied = discounts.evaluate(cart)
+    applied = discounts.evaluate(cart) if discount else None
     line_discounts: dict[int, int] = {}
     if applied is not None and applied.problem is None:
         visible = [v for v in views if v.product.is_visible]

@@ -27,7 +27,7 @@ bp.after_app_request(remember_shopper)
 @bp.app_context_processor
 def storefront_context() -> dict:
     customer = current_customer()
-    summary = cart.summarize(cart.open_cart(customer), current_app.config["SHOP_CURRENCY"])
+    summary = cart.summarize(cart.open_cart(customer), current_app.config["SHOP_CURRENCY"], discount=False)
     return {
         "cart_count": summary.totals.item_count,
         "shop_name": current_app.config["SHOP_NAME"],
